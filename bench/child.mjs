@@ -1,0 +1,73 @@
+/**
+ * Measures one pool in a process of its own (so pools never share a heap or a core with each
+ * other's idle threads) and prints one JSON line. Run by run.mjs.
+ */
+import { open } from './pools.mjs';
+import { fib } from './workers/workloads.mjs';
+
+const [name, threadsText, scaleText] = process.argv.slice(2);
+const threads = Number(threadsText);
+const scale = Number(scaleText);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+const pool = await open(name, threads);
+const out = { name };
+
+// Tiny tasks: a burst submitted at once, every result awaited.
+{
+  const burst = 20000 * scale;
+  const rates = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const start = performance.now();
+    const results = [];
+    for (let i = 0; i < burst; i++) results.push(pool.add(i, 1));
+    const values = await Promise.all(results);
+    const seconds = (performance.now() - start) / 1000;
+    if (values[burst - 1] !== burst) throw new Error(`${name}: wrong result`);
+    rates.push(burst / seconds);
+  }
+  out.tinyPerSecond = median(rates);
+}
+
+// Round-trip latency: one task at a time.
+{
+  const samples = [];
+  for (let i = 0; i < 2000 * scale + 200; i++) {
+    const start = process.hrtime.bigint();
+    await pool.add(i, 1);
+    if (i >= 200) samples.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  out.latencyP50 = quantile(samples, 0.5);
+  out.latencyP99 = quantile(samples, 0.99);
+}
+
+if (pool.fib) {
+  // CPU-bound speedup: the same fib calls on this thread alone, then through the pool.
+  const n = 27;
+  const count = 8 * threads * scale;
+  let start = performance.now();
+  for (let i = 0; i < count; i++) fib(n);
+  const alone = performance.now() - start;
+  start = performance.now();
+  await Promise.all(Array.from({ length: count }, () => pool.fib(n)));
+  out.speedup = alone / (performance.now() - start);
+
+  // 64 KiB payloads: a Float64Array argument, its sum back.
+  const values = new Float64Array(8192).map((_, i) => i);
+  const expected = (8191 * 8192) / 2;
+  const tasks = 2000 * scale;
+  const rates = [];
+  for (let rep = 0; rep < 3; rep++) {
+    start = performance.now();
+    const results = await Promise.all(Array.from({ length: tasks }, () => pool.sum(values)));
+    if (results[0] !== expected) throw new Error(`${name}: wrong sum`);
+    rates.push(tasks / ((performance.now() - start) / 1000));
+  }
+  out.payloadPerSecond = median(rates);
+}
+
+await pool.close();
+console.log(JSON.stringify(out));
+process.exit(0);

@@ -1,0 +1,8 @@
+import { ThreadWorker } from 'poolifier';
+import * as work from './workloads.mjs';
+
+export default new ThreadWorker({
+  add: ({ a, b }) => work.add(a, b),
+  fib: (n) => work.fib(n),
+  sum: (values) => work.sum(values),
+});

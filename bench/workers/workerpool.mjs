@@ -1,0 +1,4 @@
+import workerpool from 'workerpool';
+import * as work from './workloads.mjs';
+
+workerpool.worker({ add: work.add, fib: work.fib, sum: work.sum });

@@ -1,0 +1,63 @@
+/**
+ * The control plane: what is rare enough to go by message rather than shared memory. Today that
+ * is the parcel store (parcels.ts): a worker puts parcels one-way on a plain port, so a value that
+ * cannot be cloned fails at once in `put`, and takes or drops them through comlink calls on the
+ * control port.
+ */
+import { type MessagePort } from 'node:worker_threads';
+import { expose, transfer, wrap, type Remote } from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { type Parcel, type ParcelClient, type ParcelStore } from './parcels.js';
+
+export interface ControlApi {
+  takeParcel(key: string): Promise<Parcel>;
+  dropParcel(key: string): void;
+}
+
+interface ParcelMessage {
+  key: string;
+  parcel: Parcel;
+  transferList: ArrayBuffer[];
+}
+
+/** Main thread: answers one worker's control calls and receives its parcels. */
+export function serveControl(control: MessagePort, parcels: MessagePort, store: ParcelStore): void {
+  const api: ControlApi = {
+    async takeParcel(key) {
+      const { parcel, transferList } = await store.takeWithTransfers(key);
+      return transfer(parcel, [...transferList]);
+    },
+    dropParcel(key) {
+      store.drop(key);
+    },
+  };
+  expose(api, nodeEndpoint(control));
+  parcels.on('message', ({ key, parcel, transferList }: ParcelMessage) => store.put(key, parcel, transferList));
+  // Idle workers must never keep the process alive, and neither may their ports.
+  control.unref();
+  parcels.unref();
+}
+
+/** Worker: the parcel client that talks to the main thread's store. */
+export class RemoteParcels implements ParcelClient {
+  readonly #control: Remote<ControlApi>;
+  readonly #parcels: MessagePort;
+
+  constructor(control: MessagePort, parcels: MessagePort) {
+    this.#control = wrap<ControlApi>(nodeEndpoint(control));
+    this.#parcels = parcels;
+  }
+
+  put(key: string, parcel: Parcel, transferList: readonly ArrayBuffer[]): void {
+    const message: ParcelMessage = { key, parcel, transferList: [...transferList] };
+    this.#parcels.postMessage(message, message.transferList);
+  }
+
+  take(key: string): Promise<Parcel> {
+    return this.#control.takeParcel(key) as Promise<Parcel>;
+  }
+
+  drop(key: string): void {
+    void this.#control.dropParcel(key);
+  }
+}

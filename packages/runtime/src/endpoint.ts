@@ -1,0 +1,359 @@
+/**
+ * One thread's connection to the data plane: it submits tasks into the shared submission ring and
+ * settles them from its own inbox. The main thread and every worker have one each.
+ *
+ * Flow control: a thread keeps at most `credits` tasks of its own in flight (in the ring or
+ * running), which is its inbox's capacity, so a completion always finds room and the workers that
+ * write completions never wait on the thread that reads them. Tasks beyond that, or beyond a full
+ * ring, wait in this thread's overflow queue (bounded by `maxQueue`) in submission order.
+ */
+import { Counter, type CounterBlock } from '@routine/stats';
+import { type Arena } from './arena.js';
+import { inlineSource } from './capture.js';
+import { CodeKind, type CodeTable } from './code-table.js';
+import { decode, type Detached, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
+import { currentContext } from './context.js';
+import {
+  CancelledError, InvalidArgumentError, QueueFullError, RuntimeClosedError, SerializationError, WorkerCrashError,
+} from './errors.js';
+import { type GidSource } from './gid.js';
+import { hasAfterHooks, runAfter, runBefore } from './hooks.js';
+import { INLINE_BYTES, INLINE_OFFSET, Outcome, Placement, PLACEMENT_MASK, Slot, SlotF64 } from './layout.js';
+import { argsKey, resultKey, type ParcelClient } from './parcels.js';
+import { type Ring } from './ring.js';
+import { TaskHandle } from './task.js';
+import { fromWire, type WireError } from './task-error.js';
+import { moduleExportOf } from './task-ref.js';
+import { unwrapTransfers } from './transfer.js';
+import { type Views } from './views.js';
+
+export interface EndpointParts {
+  views: Views;
+  submissions: Ring;
+  inbox: Ring;
+  /** Index of this thread's inbox; completions name it in their REPLY word. */
+  inboxIndex: number;
+  /** Generation of this thread's inbox owner (0 for the main thread). */
+  generation: number;
+  arena: Arena;
+  code: CodeTable;
+  counters: CounterBlock;
+  gids: GidSource;
+  parcels: ParcelClient;
+  maxQueue: number;
+  /** Called for a failure nobody observed by the time it settled. */
+  onUnobserved(error: Error, gid: number): void;
+}
+
+export interface SubmitOptions {
+  name?: string;
+  deadline?: number;
+}
+
+/** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */
+const CANCEL_BIT = 0x40000000;
+
+export class Endpoint {
+  readonly #parts: EndpointParts;
+  readonly #views: Views;
+  readonly #encoder = new Encoder();
+  /** Pending tasks by ticket; a free ticket's entry is undefined. */
+  readonly #pending: (TaskHandle<unknown> | undefined)[] = [];
+  readonly #freeTickets: number[] = [];
+  #pendingCount = 0;
+  readonly #overflow: (TaskHandle<unknown> | undefined)[] = [];
+  #overflowHead = 0;
+  #inFlight = 0;
+  readonly #credits: number;
+  readonly #codeIds = new WeakMap<object, number>();
+  readonly #sourceIds = new Map<string, number>();
+  #suspects: { task: TaskHandle<unknown>; error: Error }[] = [];
+  #closed = false;
+
+  constructor(parts: EndpointParts) {
+    this.#parts = parts;
+    this.#views = parts.views;
+    this.#credits = parts.inbox.capacity;
+  }
+
+  /** Tasks submitted here and not yet settled (or, if cancelled, not yet given back). */
+  get pendingCount(): number {
+    return this.#pendingCount;
+  }
+
+  get overflowCount(): number {
+    return this.#overflow.length - this.#overflowHead;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    if (this.#closed) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
+    const codeId = this.#codeIdOf(fn);
+    if (this.overflowCount >= this.#parts.maxQueue) {
+      throw new QueueFullError(`the queue is full: ${this.#parts.maxQueue} tasks already wait behind the ring (maxQueue). Wait for some to finish, or raise maxQueue`);
+    }
+    const size = this.#encoder.measure(args);
+    if (size instanceof UncloneableValue) throw uncloneable(`argument ${size.index}`, size);
+    const gid = this.#parts.gids.next();
+    let placement: number = Placement.inline;
+    if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {
+      // Shared memory cannot carry it (shared or moved buffers), or it could never fit the arena.
+      placement = Placement.port;
+      this.#putParcel(argsKey(gid), args);
+    } else if (size > INLINE_BYTES) {
+      placement = Placement.arena;
+    }
+    const parent = currentContext();
+    const task = new TaskHandle<unknown>(gid, this.#cancel);
+    task.codeId = codeId;
+    task.parentGid = parent?.gid ?? 0;
+    task.traceRoot = parent?.traceRoot ?? gid;
+    task.deadline = options?.deadline ?? 0;
+    task.placement = placement;
+    task.size = size;
+    this.#track(task);
+    this.#parts.counters.bump(Counter.launched);
+    if (this.overflowCount > 0 || !this.#push(task, args)) {
+      if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
+      this.#overflow.push(task);
+    }
+    // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
+    runBefore(task.parentGid, gid);
+    return task as TaskHandle<R>;
+  }
+
+  /**
+   * Moves waiting tasks into the ring while it has room and this thread has credits.
+   * Returns true when the overflow queue is empty afterwards.
+   */
+  flushOverflow(): boolean {
+    const overflow = this.#overflow;
+    while (this.#overflowHead < overflow.length) {
+      const task = overflow[this.#overflowHead]!;
+      if (!task.settled && !this.#push(task, undefined)) return false;
+      overflow[this.#overflowHead++] = undefined;
+    }
+    overflow.length = 0;
+    this.#overflowHead = 0;
+    return true;
+  }
+
+  /** Settles every completion waiting in this thread's inbox. Returns how many it read. */
+  drain(): number {
+    const { inbox } = this.#parts;
+    const { i32, f64 } = this.#views;
+    let count = 0;
+    for (;;) {
+      const slot = inbox.claim();
+      if (slot < 0) break;
+      const position = inbox.claimedPosition;
+      const gid = f64[slot / 2 + SlotF64.GID];
+      const ticket = i32[slot + Slot.TICKET];
+      const outcome = i32[slot + Slot.REF];
+      const generation = i32[slot + Slot.REPLY_GEN];
+      const placement = i32[slot + Slot.FLAGS] & PLACEMENT_MASK;
+      let value: unknown;
+      if (placement === Placement.inline) value = decode(this.#views, slot * 4 + INLINE_OFFSET)[0];
+      else if (placement === Placement.arena) {
+        const at = i32[slot + Slot.ARENA];
+        value = decode(this.#views, at)[0];
+        this.#parts.arena.free(at);
+      }
+      inbox.release(slot, position);
+      count++;
+      if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
+      if (placement === Placement.port) {
+        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, parcel.values[0]));
+      } else {
+        this.#settle(ticket, gid, outcome, value);
+      }
+    }
+    return count;
+  }
+
+  /** Settles a task from a completion that did not come through the inbox (a crash). */
+  settleExternally(ticket: number, gid: number, outcome: number, value: unknown): void {
+    this.#settle(ticket, gid, outcome, value);
+  }
+
+  /** Fails every task still pending here (terminate). */
+  abandonAll(error: Error): void {
+    for (let ticket = 0; ticket < this.#pending.length; ticket++) {
+      const task = this.#pending[ticket];
+      if (task) {
+        this.#untrack(task);
+        this.#finish(task, { ok: false, error });
+      }
+    }
+    this.#overflow.length = 0;
+    this.#overflowHead = 0;
+    this.#inFlight = 0;
+  }
+
+  #track(task: TaskHandle<unknown>): void {
+    const ticket = this.#freeTickets.length > 0 ? this.#freeTickets.pop()! : this.#pending.length;
+    this.#pending[ticket] = task;
+    task.ticket = ticket;
+    this.#pendingCount++;
+  }
+
+  #untrack(task: TaskHandle<unknown>): void {
+    this.#pending[task.ticket] = undefined;
+    this.#freeTickets.push(task.ticket);
+    this.#pendingCount--;
+  }
+
+  #codeIdOf(fn: unknown): number {
+    if (typeof fn !== 'function') {
+      throw new InvalidArgumentError(
+        `go() needs a function to run, got ${fn === null ? 'null' : typeof fn}. Pass an inline function, e.g. go((a, b) => a + b, 1, 2), or an export named with tasks(url)`,
+      );
+    }
+    const known = this.#codeIds.get(fn);
+    if (known !== undefined) return known;
+    const moduleExport = moduleExportOf(fn);
+    const [kind, text] = moduleExport
+      ? [CodeKind.module, `${moduleExport.url}#${moduleExport.exportName}`]
+      : [CodeKind.inline, inlineSource(fn as (...args: never[]) => unknown)];
+    const key = `${kind}:${text}`;
+    let id = this.#sourceIds.get(key);
+    if (id === undefined) {
+      id = this.#parts.code.register(kind, text);
+      this.#sourceIds.set(key, id);
+    }
+    this.#codeIds.set(fn, id);
+    return id;
+  }
+
+  /**
+   * Writes a task into the ring. `args` is undefined when they were detached into overflow.
+   * Returns false, having changed nothing, when this thread is out of credits, the ring is full, or
+   * the arena has no room for the payload yet (back-pressure: it frees as workers decode).
+   */
+  #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
+    if (this.#inFlight >= this.#credits) return false;
+    const { submissions, arena } = this.#parts;
+    const arenaBlock = task.placement === Placement.arena ? arena.allocate(task.size) : -1;
+    if (task.placement === Placement.arena && arenaBlock < 0) return false;
+    const slot = submissions.reserve();
+    if (slot < 0) {
+      if (arenaBlock >= 0) arena.free(arenaBlock);
+      return false;
+    }
+    // From here the slot must be published whatever happens: nothing below can throw.
+    const position = submissions.reservedPosition;
+    const { i32, f64 } = this.#views;
+    if (task.placement !== Placement.port) {
+      const target = arenaBlock >= 0 ? arenaBlock : slot * 4 + INLINE_OFFSET;
+      this.#encoder.write(this.#views, target, args ?? [], task.detached);
+    }
+    task.detached = undefined;
+    i32[slot + Slot.TOKEN] = position;
+    i32[slot + Slot.REF] = task.codeId;
+    i32[slot + Slot.FLAGS] = task.placement;
+    i32[slot + Slot.REPLY] = this.#parts.inboxIndex;
+    i32[slot + Slot.REPLY_GEN] = this.#parts.generation;
+    i32[slot + Slot.TICKET] = task.ticket;
+    i32[slot + Slot.ARENA] = arenaBlock;
+    const f = slot / 2;
+    f64[f + SlotF64.GID] = task.gid;
+    f64[f + SlotF64.PARENT] = task.parentGid;
+    f64[f + SlotF64.TRACE] = task.traceRoot;
+    f64[f + SlotF64.DEADLINE] = task.deadline;
+    task.slot = slot;
+    task.position = position;
+    this.#inFlight++;
+    submissions.publish(slot, position);
+    return true;
+  }
+
+  #putParcel(key: string, values: unknown[]): void {
+    const { values: plain, list } = unwrapTransfers(values);
+    try {
+      this.#parts.parcels.put(key, { values: plain }, list);
+    } catch (error) {
+      throw new SerializationError(`an argument cannot be sent to a worker: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  readonly #cancel = (task: TaskHandle<unknown>, reason: unknown): void => {
+    if (task.settled || this.#pending[task.ticket] !== task) return;
+    if (task.slot >= 0) {
+      // Wins only while the slot still holds this task unclaimed: the claiming worker swaps the
+      // token first (executor.ts), and a reused slot carries another position.
+      const token = task.slot + Slot.TOKEN;
+      const seen = Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT);
+      if (seen !== task.position) return; // already started: not interrupted
+      // Stays tracked: the worker that claims the slot gives the credit back with a completion.
+    } else {
+      this.#untrack(task);
+      if (task.placement === Placement.port) this.#parts.parcels.drop(argsKey(task.gid));
+    }
+    this.#parts.counters.bump(Counter.cancelled);
+    const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
+    this.#finish(task, { ok: false, error }, false);
+  };
+
+  #settle(ticket: number, gid: number, outcome: number, value: unknown): void {
+    const task = this.#pending[ticket];
+    if (!task || task.gid !== gid) return;
+    this.#untrack(task);
+    this.#inFlight--;
+    if (this.overflowCount > 0) this.flushOverflow();
+    if (task.settled) return; // cancelled while queued; this completion gave its credit back
+    if (outcome === Outcome.ok) {
+      this.#finish(task, { ok: true, value });
+      return;
+    }
+    const error = outcome === Outcome.crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
+    (error as Error & { gid?: number }).gid = gid;
+    this.#finish(task, { ok: false, error });
+  }
+
+  #finish(task: TaskHandle<unknown>, result: { ok: true; value: unknown } | { ok: false; error: Error }, report = true): void {
+    if (!task.settle(result)) return;
+    if (hasAfterHooks()) runAfter(task.gid, result);
+    if (!result.ok && report && !task.observed) this.#suspectUnobserved(task, result.error);
+  }
+
+  /**
+   * A failure is unobserved only if nobody has looked by the next macrotask: a completion can be
+   * drained before the microtask in which `await task` calls `then`, as with Node's own
+   * unhandled-rejection check.
+   */
+  #suspectUnobserved(task: TaskHandle<unknown>, error: Error): void {
+    if (this.#suspects.length === 0) {
+      setImmediate(() => {
+        const suspects = this.#suspects;
+        this.#suspects = [];
+        for (const suspect of suspects) {
+          if (!suspect.task.observed) this.#parts.onUnobserved(suspect.error, suspect.task.gid);
+        }
+      });
+    }
+    this.#suspects.push({ task, error });
+  }
+}
+
+export { CANCEL_BIT };
+
+function crashError(wire: WireError, gid: number): WorkerCrashError {
+  const cause = wire.cause && !('value' in wire.cause) ? fromWire(wire.cause as WireError) : undefined;
+  const error = new WorkerCrashError(wire.message, { cause, gid });
+  const exitCode = wire.fields?.exitCode;
+  if (typeof exitCode === 'number') error.exitCode = exitCode;
+  return error;
+}
+
+export function uncloneable(what: string, problem: UncloneableValue): SerializationError {
+  const cause = problem.cause as Error;
+  return new SerializationError(
+    `${what} cannot be sent to another thread: ${cause?.message ?? String(cause)}. ` +
+      'Tasks take what structured clone accepts (no functions, symbols or class instances with methods); pass plain data',
+    { cause },
+  );
+}
+

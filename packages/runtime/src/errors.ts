@@ -1,0 +1,74 @@
+/**
+ * Every error routine raises, in one place. Each has a stable `code` and carries `cause` where
+ * there is one; `gid` names the task it concerns, when it concerns one.
+ */
+
+export class RoutineError extends Error {
+  readonly code: string = 'ERR_ROUTINE';
+  gid?: number;
+  constructor(message: string, options?: { cause?: unknown; gid?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options?.gid !== undefined) this.gid = options.gid;
+  }
+}
+
+/** A task ran past its deadline and was stopped. */
+export class TimeoutError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_TIMEOUT';
+}
+
+/** A task was cancelled (by `cancel()`, a signal, or its group) before it finished. */
+export class CancelledError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_CANCELLED';
+}
+
+/** The queue behind the ring (`maxQueue`) or a pool's queue is full. */
+export class QueueFullError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_QUEUE_FULL';
+}
+
+/** The worker running a task died under it: a panic. `cause` holds what killed it. */
+export class WorkerCrashError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_WORKER_CRASH';
+  /** The worker's exit code, when it exited rather than threw. */
+  exitCode?: number;
+}
+
+/** An inline task function refers to a variable from its surrounding scope. */
+export class TaskCaptureError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_TASK_CAPTURE';
+  constructor(readonly variables: readonly string[], source: string) {
+    const names = variables.map((name) => `"${name}"`).join(', ');
+    super(
+      `task function captures ${names} from its surrounding scope, but a task runs on another thread ` +
+        `and cannot see it. Pass ${variables.length > 1 ? 'them' : 'it'} as ${variables.length > 1 ? 'arguments' : 'an argument'}: ` +
+        `go((${variables.join(', ')}, ...) => ..., ${variables.join(', ')}). Function: ${abbreviate(source)}`,
+    );
+  }
+}
+
+/** The runtime was closed or terminated; nothing more is accepted. */
+export class RuntimeClosedError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_CLOSED';
+}
+
+/** A circuit breaker is open and refused the call. */
+export class BrokenCircuitError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_BROKEN_CIRCUIT';
+}
+
+/** An argument or result cannot be sent to another thread. */
+export class SerializationError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_SERIALIZATION';
+}
+
+/** Bad options or a bad task function: says what was wrong and what to do. */
+export class InvalidArgumentError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_INVALID_ARGUMENT';
+}
+
+function abbreviate(source: string): string {
+  const oneLine = source.replace(/\s+/g, ' ');
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+}

@@ -1,0 +1,23 @@
+/**
+ * @routine/runtime: Go-style goroutines for Node.js. See the README for the rules of task
+ * functions; every name here works the same on the main thread and inside a task.
+ */
+export { go } from './go.js';
+export { tasks, type TaskFn, type TaskModule } from './task-ref.js';
+export { type Task } from './task.js';
+export { type Result } from './result.js';
+export { createRuntime, Runtime } from './runtime.js';
+export { defaultRuntime } from './default-runtime.js';
+export { type RuntimeOptions } from './options.js';
+export { current, getGoroutineId, type Current } from './context.js';
+export { transfer } from './transfer.js';
+export {
+  addBeforeRoutine, addAfterRoutine, removeBeforeRoutine, removeAfterRoutine,
+  type BeforeRoutine, type AfterRoutine,
+} from './hooks.js';
+export { stats } from './stats.js';
+export { type StatsSnapshot } from '@routine/stats';
+export {
+  RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
+  RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError,
+} from './errors.js';

@@ -1,0 +1,23 @@
+/**
+ * What the worker entry (and tests) need from the runtime's insides. Not a public API: names here
+ * may change in any release.
+ */
+export * from './layout.js';
+export { Ring } from './ring.js';
+export { Arena } from './arena.js';
+export { CodeTable, CodeKind } from './code-table.js';
+export { Encoder, decode, NEEDS_PORT, UncloneableValue } from './codec.js';
+export { armAsync, bellOf, waitAsync, waitSync, type Bell } from './doorbell.js';
+export { Endpoint, CANCEL_BIT } from './endpoint.js';
+export { writeCompletion, type CompletionWriter } from './completion.js';
+export { argsKey, resultKey, ParcelStore, type ParcelClient, type Parcel } from './parcels.js';
+export { runAs, traceIdOf, type TaskContext } from './context.js';
+export { adoptGidCounter, GidSource } from './gid.js';
+export { toWire, fromWire } from './task-error.js';
+export { setWorkerEndpoint } from './thread.js';
+export { logger } from './logger.js';
+export { viewsOf, type Views } from './views.js';
+export { type WorkerBoot } from './worker-data.js';
+export { RemoteParcels } from './control.js';
+export { Counter, CounterBlock } from '@routine/stats';
+export { connect, type Connection } from './connect.js';

@@ -1,0 +1,142 @@
+/**
+ * A bounded multi-producer multi-consumer ring over shared memory, after Dmitry Vyukov's
+ * bounded MPMC queue: every slot carries a sequence number that says whose turn it is, so a
+ * producer that has claimed a position but not finished writing it can never be read early.
+ *
+ * Positions are Int32 and wrap after 2^32 operations; they are only ever compared through
+ * `(a - b) | 0`, never with `<`. Capacity is a power of two, so `pos & mask` is the slot index
+ * for negative positions too.
+ *
+ * Slot sequence protocol, for the slot that position p maps to:
+ *   seq === p          free for the producer of position p
+ *   seq === p + 1      written, ready for the consumer of position p
+ *   seq === p + cap    consumed, free for the producer of position p + cap
+ *
+ * A producer reserves (CAS on TAIL), writes the slot with plain stores, then publishes with an
+ * `Atomics.store` of seq; a consumer that `Atomics.load`s that seq therefore sees every plain
+ * store made before it. The same holds in the other direction for the consumer's release.
+ *
+ * Stale views: HEAD and TAIL may be stale for anyone but the winner of the CAS; `isEmpty` and
+ * `size` are hints for parking decisions, and every decision that matters re-reads a slot's seq.
+ */
+import { type Views } from './views.js';
+import { RingHeader, RING_HEADER_BYTES, SLOT_INTS, Slot } from './layout.js';
+
+export class Ring {
+  readonly capacity: number;
+  readonly #mask: number;
+  readonly #i32: Int32Array;
+  /** Int32 index of the ring header. */
+  readonly #base: number;
+  /** Int32 index of slot 0. */
+  readonly #slots: number;
+
+  constructor(views: Views, byteOffset: number, capacity: number) {
+    if (capacity < 2 || (capacity & (capacity - 1)) !== 0) {
+      throw new RangeError(`ring capacity must be a power of two >= 2, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.#mask = capacity - 1;
+    this.#i32 = views.i32;
+    this.#base = byteOffset / 4;
+    this.#slots = (byteOffset + RING_HEADER_BYTES) / 4;
+  }
+
+  /** Writes the initial sequence numbers; only the creator calls this, before sharing. */
+  initialize(): void {
+    for (let i = 0; i < this.capacity; i++) this.#i32[this.#slots + i * SLOT_INTS + Slot.SEQ] = i;
+  }
+
+  /**
+   * Claims the next free position for writing. Returns the Int32 index of the slot, or -1 when
+   * the ring is full. `reservedPosition` then holds the position to pass to `publish`.
+   */
+  reserve(): number {
+    const i32 = this.#i32;
+    let pos = Atomics.load(i32, this.#base + RingHeader.TAIL);
+    for (;;) {
+      const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
+      const turn = (Atomics.load(i32, slot + Slot.SEQ) - pos) | 0;
+      if (turn === 0) {
+        const seen = Atomics.compareExchange(i32, this.#base + RingHeader.TAIL, pos, (pos + 1) | 0);
+        if (seen === pos) {
+          this.reservedPosition = pos;
+          return slot;
+        }
+        pos = seen;
+      } else if (turn < 0) {
+        return -1; // the slot still holds the item from one lap ago: full
+      } else {
+        pos = Atomics.load(i32, this.#base + RingHeader.TAIL);
+      }
+    }
+  }
+  reservedPosition = 0;
+
+  /** Makes a reserved slot visible to consumers, then rings the data doorbell if anyone sleeps. */
+  publish(slot: number, position: number): void {
+    Atomics.store(this.#i32, slot + Slot.SEQ, (position + 1) | 0);
+    // Read after the publishing store (both seq-cst): a consumer that registered as a waiter
+    // before its last emptiness check is seen here, so its wake-up cannot be lost.
+    if (Atomics.load(this.#i32, this.#base + RingHeader.DATA_WAITERS) !== 0) {
+      Atomics.add(this.#i32, this.#base + RingHeader.DATA_SEQ, 1);
+      // Wake every waiter, not one: a worker that raced several bells leaves an abandoned
+      // waitAsync behind (doorbell.ts armAsync), and a single wake could land on it.
+      Atomics.notify(this.#i32, this.#base + RingHeader.DATA_SEQ);
+    }
+  }
+
+  /**
+   * Claims the oldest written position for reading. Returns the slot's Int32 index or -1 when
+   * empty; `claimedPosition` then holds the position to pass to `release`.
+   */
+  claim(): number {
+    const i32 = this.#i32;
+    let pos = Atomics.load(i32, this.#base + RingHeader.HEAD);
+    for (;;) {
+      const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
+      const turn = (Atomics.load(i32, slot + Slot.SEQ) - ((pos + 1) | 0)) | 0;
+      if (turn === 0) {
+        const seen = Atomics.compareExchange(i32, this.#base + RingHeader.HEAD, pos, (pos + 1) | 0);
+        if (seen === pos) {
+          this.claimedPosition = pos;
+          return slot;
+        }
+        pos = seen;
+      } else if (turn < 0) {
+        return -1; // not yet written for this lap: empty (or a producer is mid-write)
+      } else {
+        pos = Atomics.load(i32, this.#base + RingHeader.HEAD);
+      }
+    }
+  }
+  claimedPosition = 0;
+
+  /** Hands a consumed slot back to producers, then wakes one producer waiting for room. */
+  release(slot: number, position: number): void {
+    Atomics.store(this.#i32, slot + Slot.SEQ, (position + this.capacity) | 0);
+    if (Atomics.load(this.#i32, this.#base + RingHeader.SPACE_WAITERS) !== 0) {
+      Atomics.add(this.#i32, this.#base + RingHeader.SPACE_SEQ, 1);
+      Atomics.notify(this.#i32, this.#base + RingHeader.SPACE_SEQ);
+    }
+  }
+
+  /** A hint: true when the next position holds nothing written. */
+  isEmpty(): boolean {
+    const pos = Atomics.load(this.#i32, this.#base + RingHeader.HEAD);
+    const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
+    return Atomics.load(this.#i32, slot + Slot.SEQ) !== ((pos + 1) | 0);
+  }
+
+  /** A hint: items written and not yet claimed. */
+  size(): number {
+    const tail = Atomics.load(this.#i32, this.#base + RingHeader.TAIL);
+    const head = Atomics.load(this.#i32, this.#base + RingHeader.HEAD);
+    return Math.max(0, Math.min(this.capacity, (tail - head) | 0));
+  }
+
+  /** Int32 index of a doorbell word, for the waiters in doorbell.ts. */
+  word(field: number): number {
+    return this.#base + field;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A runtime: one shared buffer, a fixed pool of workers, and the main thread's endpoint on it.
+ *
+ * The main thread never blocks. While tasks it started are pending it waits on its inbox with
+ * `Atomics.waitAsync` and holds one ref'd timer so the process stays up; once none are pending it
+ * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
+ */
+import { snapshot, type StatsSnapshot } from '@routine/stats';
+import { type Logger } from 'pino';
+import { type CompletionWriter } from './completion.js';
+import { connect, type Connection } from './connect.js';
+import { traceIdOf } from './context.js';
+import { bellOf, waitAsync, type Bell } from './doorbell.js';
+import { Encoder } from './codec.js';
+import { type SubmitOptions } from './endpoint.js';
+import { RuntimeClosedError } from './errors.js';
+import { GidSource, gidCounter } from './gid.js';
+import { Header, MAGIC, planLayout, RingHeader, RunState, type Layout } from './layout.js';
+import { logger as defaultLogger, setLogger } from './logger.js';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
+import { ParcelStore } from './parcels.js';
+import { NoRoom, Recovery } from './recovery.js';
+import { type Task, type TaskHandle } from './task.js';
+import { type TaskFn } from './task-ref.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
+const OVERFLOW_POLL_MS = 1;
+
+export class Runtime {
+  readonly #options: ResolvedOptions;
+  readonly #layout: Layout;
+  readonly #buffer: SharedArrayBuffer;
+  readonly #connection: Connection;
+  readonly #parcels = new ParcelStore();
+  readonly #pool: WorkerPool;
+  readonly #recovery: Recovery;
+  readonly #inboxBell: Bell;
+  readonly #log: Logger;
+  #watching = false;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options?: RuntimeOptions) {
+    this.#options = resolveOptions(options);
+    if (this.#options.logger) setLogger(this.#options.logger);
+    this.#log = this.#options.logger ?? defaultLogger();
+    this.#layout = planLayout(this.#options.layout);
+    this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
+    this.#connection = connect({
+      buffer: this.#buffer,
+      layout: this.#layout,
+      thread: 0,
+      generation: 0,
+      gids: new GidSource(),
+      parcels: this.#parcels,
+      maxQueue: this.#options.maxQueue,
+      onUnobserved: (error, gid) => {
+        this.#log.error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a task failed and nobody awaited it');
+      },
+    });
+    const { views, submissions, inboxes, arena } = this.#connection;
+    views.i32[Header.MAGIC] = MAGIC;
+    submissions.initialize();
+    for (const inbox of inboxes) inbox.initialize();
+    arena.initialize();
+    this.#inboxBell = bellOf(inboxes[0], views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
+    const writer: CompletionWriter = {
+      views,
+      inboxes,
+      arena,
+      encoder: new Encoder(),
+      parcels: this.#parcels,
+      waitForRoom: () => {
+        throw new NoRoom();
+      },
+    };
+    this.#pool = new WorkerPool({
+      buffer: this.#buffer,
+      layout: this.#layout,
+      gidCounter: gidCounter(),
+      parcels: this.#parcels,
+      setup: this.#options.workerSetup,
+      resourceLimits: this.#options.resourceLimits,
+      onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
+    });
+    this.#recovery = new Recovery({
+      layout: this.#layout,
+      i32: views.i32,
+      f64: views.f64,
+      submissions,
+      endpoint: this.#connection.endpoint,
+      writer,
+      parcels: this.#parcels,
+      generationOf: (worker) => this.#pool.generation(worker),
+    });
+  }
+
+  /** Worker threads in the pool. */
+  get workers(): number {
+    return this.#layout.workers;
+  }
+
+  /**
+   * Runs `fn(...args)` on a worker. Returns at once with a Task handle; throws synchronously for
+   * input that can never run (not a function, a captured variable, an argument that cannot be
+   * cloned) and after close. Measured cost on the calling thread: see bench/.
+   */
+  go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.submit(fn, args);
+  }
+
+  /** `go` with options; the variants (timeouts, names) build on it. */
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    const task = this.#connection.endpoint.submit<R>(fn, args, options);
+    if (!this.#watching) void this.#watch();
+    return task;
+  }
+
+  /** Counters read from shared memory; see @routine/stats. */
+  stats(): StatsSnapshot {
+    const blocks = this.#layout.counterBlocks;
+    const workers = blocks.slice(1).map((offset, id) => ({ id, offset }));
+    return snapshot(this.#buffer, blocks, workers);
+  }
+
+  /** Stops accepting tasks, waits for every pending one to settle, then stops the workers. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown(false);
+    return this.#closing;
+  }
+
+  /** Stops now: pending tasks reject with RuntimeClosedError, running ones are cut off. */
+  terminate(): Promise<void> {
+    const closing = this.#shutDown(true);
+    this.#closing ??= closing;
+    return closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutDown(abort: boolean): Promise<void> {
+    const { endpoint, views, submissions } = this.#connection;
+    endpoint.close();
+    if (abort) {
+      endpoint.abandonAll(new RuntimeClosedError('the runtime was terminated before this task finished'));
+    } else if (endpoint.pendingCount > 0) {
+      await new Promise<void>((resolve) => (this.#drained = resolve));
+    }
+    Atomics.store(views.i32, Header.STATE, RunState.stopped);
+    // Wake every parked worker so it sees the stop state.
+    Atomics.add(views.i32, submissions.word(RingHeader.DATA_SEQ), 1);
+    Atomics.notify(views.i32, submissions.word(RingHeader.DATA_SEQ));
+    await (abort ? this.#pool.terminate() : this.#pool.stop());
+    this.#release();
+  }
+
+  /** Settles completions as they arrive, for as long as tasks are pending. */
+  async #watch(): Promise<void> {
+    const { endpoint, inboxes } = this.#connection;
+    const inbox = inboxes[0];
+    this.#watching = true;
+    this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+    const hasWork = (): boolean => !inbox.isEmpty();
+    try {
+      while (endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0) {
+        // With tasks waiting behind a full ring and none of ours in it, no completion of ours
+        // will wake us: poll for room instead.
+        const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
+        await waitAsync(this.#inboxBell, hasWork, poll);
+        endpoint.drain();
+        if (endpoint.overflowCount > 0) endpoint.flushOverflow();
+        if (this.#recovery.deferredCount > 0) this.#recovery.retry();
+      }
+    } finally {
+      this.#watching = false;
+      if (!this.#closing || endpoint.pendingCount === 0) this.#release();
+      this.#drained?.();
+    }
+  }
+
+  #release(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
+  #onWorkerDeath(index: number, error: unknown, exitCode: number): void {
+    const panics = this.#recovery.recover(index, error, exitCode);
+    this.#log.error(
+      { err: error, worker: index, exitCode, tasks: panics },
+      `routine: worker ${index} died${panics > 0 ? ` under ${panics} task(s)` : ''}; starting a replacement`,
+    );
+    this.#pool.replace(index);
+    if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
+  }
+}
+
+/** Creates a runtime with its own workers. Close it (or `await using`) when done. */
+export function createRuntime(options?: RuntimeOptions): Runtime {
+  return new Runtime(options);
+}

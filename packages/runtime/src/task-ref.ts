@@ -1,0 +1,60 @@
+/**
+ * What `go` can run: an inline function (shipped by source) or an export of a module, named with
+ * `tasks(url)`. Both are resolved to a code-table id the first time a thread sends them.
+ */
+import { pathToFileURL } from 'node:url';
+import { InvalidArgumentError } from './errors.js';
+
+/** A function a task runs. Arguments and the result cross threads by structured clone. */
+export type TaskFn<A extends unknown[] = unknown[], R = unknown> = (...args: A) => R | PromiseLike<R>;
+
+const MODULE_EXPORT = Symbol.for('routine.moduleExport');
+
+interface ModuleExportRef {
+  readonly [MODULE_EXPORT]: { readonly url: string; readonly exportName: string };
+}
+
+/** The task-callable exports of a module type: `tasks<typeof import('./work.ts')>(url)`. */
+export type TaskModule<M> = {
+  readonly [K in keyof M as M[K] extends (...args: never[]) => unknown ? K : never]: M[K];
+};
+
+/**
+ * Names every export of a module as a task: `go(m.hash, buf)`. The module is imported once per
+ * worker, on first use; `.ts`, `.mts` and `.cts` modules are compiled on the fly, no build step.
+ * The module is not imported on the calling thread.
+ */
+export function tasks<M>(moduleUrl: string | URL): TaskModule<M> {
+  const url = normalizeUrl(moduleUrl);
+  const refs = new Map<string, unknown>();
+  return new Proxy({} as TaskModule<M>, {
+    get(_target, key) {
+      if (typeof key !== 'string' || key === 'then') return undefined;
+      let ref = refs.get(key);
+      if (!ref) {
+        const exportName = key;
+        ref = Object.assign(
+          () => {
+            throw new InvalidArgumentError(`${exportName} from ${url} is a task reference: run it with go(ref, ...args)`);
+          },
+          { [MODULE_EXPORT]: { url, exportName } },
+        );
+        refs.set(key, ref);
+      }
+      return ref;
+    },
+  });
+}
+
+export function moduleExportOf(fn: unknown): { url: string; exportName: string } | undefined {
+  return typeof fn === 'function' ? (fn as Partial<ModuleExportRef>)[MODULE_EXPORT] : undefined;
+}
+
+function normalizeUrl(moduleUrl: string | URL): string {
+  if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl) && !/^[a-z]:[\\/]/i.test(moduleUrl)) return moduleUrl;
+  if (moduleUrl.startsWith('/') || /^[a-z]:[\\/]/i.test(moduleUrl)) return pathToFileURL(moduleUrl).href;
+  throw new InvalidArgumentError(
+    `tasks() needs an absolute URL or path, got "${moduleUrl}": use new URL('${moduleUrl}', import.meta.url)`,
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * The handle `go` returns. It is thenable but not a Promise: no promise (and so no possible
+ * unhandled rejection) exists until someone observes the task with `then`, `await` or `result()`.
+ * A failure nobody observed by the time it settles is reported to the thread's unobserved-failure
+ * handler instead (logged with gid and stack, and counted).
+ */
+import { type Detached } from './codec.js';
+import { type Result } from './result.js';
+
+export interface Task<R> extends PromiseLike<R> {
+  /** Unique in the process, also for tasks started inside workers. */
+  readonly gid: number;
+  /**
+   * Cancels the task if it has not started: it never runs and rejects with `CancelledError`.
+   * A task already running is not interrupted.
+   */
+  cancel(reason?: unknown): void;
+  /** Settles with the outcome; never rejects. */
+  result(): Promise<Result<R>>;
+}
+
+type Settled<R> = { ok: true; value: R } | { ok: false; error: Error };
+
+/**
+ * The handle, plus what the submitting endpoint tracks about the task while it is pending (one
+ * object per task, not two: at a million tasks a second, allocations are the cost).
+ */
+export class TaskHandle<R> implements Task<R> {
+  readonly gid: number;
+  /** Index in the endpoint's table of pending tasks; echoed back by the completion. */
+  ticket = -1;
+  /** Ring slot (Int32 index) and position while in the ring; -1 while waiting in overflow. */
+  slot = -1;
+  position = 0;
+  codeId = 0;
+  parentGid = 0;
+  traceRoot = 0;
+  deadline = 0;
+  /** Where the payload goes (Placement) and its measured size. */
+  placement = 0;
+  size = 0;
+  /** Overflow only: the measured arguments, waiting to be written into the ring. */
+  detached: Detached | undefined = undefined;
+  #settled: Settled<R> | undefined;
+  #observed = false;
+  #resolve?: (value: R) => void;
+  #reject?: (error: Error) => void;
+  #promise?: Promise<R>;
+  readonly #onCancel: (task: TaskHandle<unknown>, reason: unknown) => void;
+
+  constructor(gid: number, onCancel: (task: TaskHandle<unknown>, reason: unknown) => void) {
+    this.gid = gid;
+    this.#onCancel = onCancel;
+  }
+
+  get settled(): boolean {
+    return this.#settled !== undefined;
+  }
+
+  get observed(): boolean {
+    return this.#observed;
+  }
+
+  then<A = R, B = never>(
+    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.#promiseOf().then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
+    return this.#promiseOf().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<R> {
+    return this.#promiseOf().finally(onFinally);
+  }
+
+  result(): Promise<Result<R>> {
+    this.#observed = true;
+    return this.#promiseOf().then(
+      (value) => ({ ok: true as const, value }),
+      (error: Error) => ({ ok: false as const, error }),
+    );
+  }
+
+  cancel(reason?: unknown): void {
+    if (this.#settled === undefined) this.#onCancel(this as TaskHandle<unknown>, reason);
+  }
+
+  /** Settles once; later calls are ignored and return false. */
+  settle(outcome: Settled<R>): boolean {
+    if (this.#settled !== undefined) return false;
+    this.#settled = outcome;
+    if (outcome.ok) this.#resolve?.(outcome.value);
+    else this.#reject?.(outcome.error);
+    return true;
+  }
+
+  #promiseOf(): Promise<R> {
+    this.#observed = true;
+    if (this.#promise) return this.#promise;
+    const settled = this.#settled;
+    if (settled) {
+      this.#promise = settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
+    } else {
+      this.#promise = new Promise<R>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+    }
+    return this.#promise;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The worker threads of one runtime: starting them, noticing when one dies, replacing it, and
+ * stopping them all. What a death means for the tasks it held is the runtime's business
+ * (recovery.ts); this file only reports it.
+ */
+import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
+import { serveControl } from './control.js';
+import { type Layout, WorkerWord } from './layout.js';
+import { type ParcelStore } from './parcels.js';
+import { type WorkerBoot } from './worker-data.js';
+
+export interface PoolOptions {
+  buffer: SharedArrayBuffer;
+  layout: Layout;
+  gidCounter: Int32Array;
+  parcels: ParcelStore;
+  setup?: string;
+  resourceLimits?: ResourceLimits;
+  onDeath(index: number, error: unknown, exitCode: number): void;
+}
+
+const ENTRY = import.meta.resolve('@routine/worker-entry');
+
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #workers: (Worker | undefined)[] = [];
+  readonly #i32: Int32Array;
+  #stopping = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#i32 = new Int32Array(options.buffer);
+    for (let index = 0; index < options.layout.workers; index++) this.#start(index);
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Generation of worker `index`: bumped on every replacement. */
+  generation(index: number): number {
+    return Atomics.load(this.#i32, this.#options.layout.workerBlocks[index] / 4 + WorkerWord.GENERATION);
+  }
+
+  /** Starts a replacement for a worker that died. */
+  replace(index: number): void {
+    if (this.#stopping) return;
+    Atomics.add(this.#i32, this.#options.layout.workerBlocks[index] / 4 + WorkerWord.GENERATION, 1);
+    this.#start(index);
+  }
+
+  /**
+   * Waits for the workers to leave their loops (the caller set the stop state), ending any that
+   * have not within `graceMs`. Holds the process open meanwhile: whoever awaits close() expects
+   * to get control back.
+   */
+  async stop(graceMs = 2000): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(
+      this.#workers.map(async (worker) => {
+        if (!worker) return;
+        worker.ref();
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
+        if ((await Promise.race([exited.then(() => 'exited'), grace])) !== 'exited') await worker.terminate();
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  async terminate(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#workers.map((worker) => worker?.terminate()));
+  }
+
+  #start(index: number): void {
+    const { layout, buffer, parcels } = this.#options;
+    const control = new MessageChannel();
+    const parcelChannel = new MessageChannel();
+    serveControl(control.port1, parcelChannel.port1, parcels);
+    const boot: WorkerBoot = {
+      buffer,
+      layout,
+      index,
+      generation: this.generation(index),
+      gidCounter: this.#options.gidCounter,
+      control: control.port2,
+      parcels: parcelChannel.port2,
+      setup: this.#options.setup,
+    };
+    const worker = new Worker(new URL(ENTRY), {
+      workerData: boot,
+      transferList: [control.port2, parcelChannel.port2],
+      resourceLimits: this.#options.resourceLimits,
+      name: `routine-${index}`,
+    });
+    // A parked worker must never keep the process alive: the runtime holds the process open
+    // itself while tasks are pending (runtime.ts).
+    worker.unref();
+    let fatal: unknown;
+    worker.on('error', (error) => (fatal = error));
+    worker.on('exit', (exitCode) => {
+      control.port1.close();
+      parcelChannel.port1.close();
+      if (this.#workers[index] !== worker) return;
+      this.#workers[index] = undefined;
+      if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode);
+    });
+    this.#workers[index] = worker;
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The loop every worker runs: claim a task from the submission ring, decode it, run it, write its
+ * completion into the inbox of the thread that started it.
+ *
+ * A claimed task is first copied into this worker's claim table in shared memory (state
+ * `claimed`), and marked `running` just before its function is called. If the worker dies, the
+ * main thread reads that table: running tasks fail with WorkerCrashError, claimed ones go back
+ * into the ring. So a task is never lost and never run twice.
+ *
+ * Async task functions overlap: up to `claimSlots` tasks may be in flight on one worker, and while
+ * any is, the worker parks with `Atomics.waitAsync` and yields between batches, so their timers,
+ * I/O and promises keep moving. A worker with nothing in flight parks with `Atomics.wait`.
+ */
+import {
+  type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
+  Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
+  argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
+  type CompletionWriter, type TaskContext, claimEntryOffset,
+} from '@routine/runtime/internal';
+import { CodeCache, type Compiled } from './compile.js';
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/** Claim attempts per turn before the worker looks at its own inbox and the event loop again. */
+const BATCH = 256;
+/** Empty-ring polls before parking: about 20-40 µs, long enough to catch a back-to-back submit. */
+const SPIN_ROUNDS = 2000;
+
+export interface ExecutorParts {
+  views: Views;
+  submissions: Ring;
+  inboxes: readonly Ring[];
+  ownInbox: Ring;
+  arena: Arena;
+  code: CodeTable;
+  counters: CounterBlock;
+  endpoint: Endpoint;
+  parcels: ParcelClient;
+  workBell: Bell;
+  inboxBell: Bell;
+  /** Byte offset of this worker's control block. */
+  block: number;
+  claimSlots: number;
+}
+
+export class Executor {
+  readonly #parts: ExecutorParts;
+  readonly #i32: Int32Array;
+  readonly #f64: Float64Array;
+  readonly #code: CodeCache;
+  readonly #writer: CompletionWriter;
+  /** Int32 index of each claim table entry. */
+  readonly #entries: number[] = [];
+  readonly #freeEntries: number[] = [];
+  /** Tasks whose function returned a promise, or whose code or arguments are still loading. */
+  #inFlightAsync = 0;
+  #kick: (() => void) | undefined;
+
+  constructor(parts: ExecutorParts) {
+    this.#parts = parts;
+    this.#i32 = parts.views.i32;
+    this.#f64 = parts.views.f64;
+    this.#code = new CodeCache(parts.code);
+    for (let j = parts.claimSlots - 1; j >= 0; j--) {
+      this.#entries[j] = claimEntryOffset(parts.block, j) / 4;
+      this.#freeEntries.push(j);
+    }
+    this.#writer = {
+      views: parts.views,
+      inboxes: parts.inboxes,
+      arena: parts.arena,
+      encoder: new Encoder(),
+      parcels: parts.parcels,
+      waitForRoom: () => {
+        // Only after a crash can an inbox be over-full; drain our own meanwhile so two workers
+        // waiting on each other's inboxes still make progress.
+        parts.endpoint.drain();
+        Atomics.wait(nap, 0, 0, 1);
+      },
+    };
+  }
+
+  async run(): Promise<void> {
+    for (;;) {
+      const worked = this.#pump();
+      if (this.#stopped() && this.#idle()) return;
+      if (worked) {
+        if (this.#inFlightAsync > 0) await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (this.#spin()) continue;
+      await this.#park();
+    }
+  }
+
+  #pump(): boolean {
+    const { endpoint } = this.#parts;
+    let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
+    if (endpoint.overflowCount > 0) endpoint.flushOverflow();
+    for (let n = 0; n < BATCH && this.#freeEntries.length > 0; n++) {
+      if (!this.#claimOne()) break;
+      worked = true;
+    }
+    return worked;
+  }
+
+  #claimOne(): boolean {
+    const { submissions } = this.#parts;
+    const i32 = this.#i32;
+    const slot = submissions.claim();
+    if (slot < 0) return false;
+    const position = submissions.claimedPosition;
+    // Swap the cancellation token first: from here a cancel on the submitting side fails, and if
+    // one got in before us we see it in `token`.
+    const token = Atomics.exchange(i32, slot + Slot.TOKEN, ~position);
+    const index = this.#freeEntries.pop()!;
+    const entry = this.#entries[index];
+    i32.copyWithin(entry, slot, slot + SLOT_INTS);
+    Atomics.store(i32, entry + Slot.SEQ, ClaimState.claimed);
+    submissions.release(slot, position);
+    if (token !== position) this.#dropCancelled(index);
+    else this.#start(index);
+    return true;
+  }
+
+  #start(index: number): void {
+    const entry = this.#entries[index];
+    const placement = this.#i32[entry + Slot.FLAGS] & PLACEMENT_MASK;
+    let compiled: Compiled | Promise<Compiled>;
+    try {
+      compiled = this.#code.get(this.#i32[entry + Slot.REF]);
+    } catch (error) {
+      this.#parts.counters.bump(Counter.started);
+      this.#complete(index, Outcome.error, toWire(error));
+      return;
+    }
+    if (compiled instanceof Promise || placement === Placement.port) {
+      this.#inFlightAsync++;
+      void this.#prepare(index, compiled, placement);
+      return;
+    }
+    this.#invoke(index, compiled, this.#readArgs(entry, placement));
+  }
+
+  /** Waits for a module to load or for arguments that came by port, then runs the task. */
+  async #prepare(index: number, compiled: Compiled | Promise<Compiled>, placement: number): Promise<void> {
+    const entry = this.#entries[index];
+    let ready: Compiled;
+    let args: unknown[];
+    try {
+      ready = await compiled;
+      args =
+        placement === Placement.port
+          ? (await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values
+          : this.#readArgs(entry, placement);
+    } catch (error) {
+      this.#inFlightAsync--;
+      if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
+      this.#parts.counters.bump(Counter.started);
+      this.#complete(index, Outcome.error, toWire(error));
+      this.#kick?.();
+      return;
+    }
+    this.#inFlightAsync--;
+    this.#invoke(index, ready, args);
+    this.#kick?.();
+  }
+
+  /** Decodes inline or arena arguments; the arena block is freed once the task is marked running. */
+  #readArgs(entry: number, placement: number): unknown[] {
+    return placement === Placement.arena
+      ? decode(this.#parts.views, this.#i32[entry + Slot.ARENA])
+      : decode(this.#parts.views, entry * 4 + INLINE_OFFSET);
+  }
+
+  #invoke(index: number, compiled: Compiled, args: unknown[]): void {
+    const i32 = this.#i32;
+    const entry = this.#entries[index];
+    const f = entry / 2;
+    const context: TaskContext = { gid: this.#f64[f + SlotF64.GID], parentGid: this.#f64[f + SlotF64.PARENT], traceRoot: this.#f64[f + SlotF64.TRACE] };
+    Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
+    // Freed only now: had we died before `running`, the main thread would put the task back in
+    // the ring, arguments and all.
+    if ((i32[entry + Slot.FLAGS] & PLACEMENT_MASK) === Placement.arena) this.#parts.arena.free(i32[entry + Slot.ARENA]);
+    this.#parts.counters.bump(Counter.started);
+    let result: unknown;
+    try {
+      result = runAs(context, compiled.isAsync, () => compiled.fn(...args));
+    } catch (error) {
+      this.#complete(index, Outcome.error, toWire(error));
+      return;
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      this.#inFlightAsync++;
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#completeAsync(index, Outcome.ok, value),
+        (error: unknown) => this.#completeAsync(index, Outcome.error, toWire(error)),
+      );
+    } else {
+      this.#complete(index, Outcome.ok, result);
+    }
+  }
+
+  #completeAsync(index: number, outcome: number, value: unknown): void {
+    this.#inFlightAsync--;
+    this.#complete(index, outcome, value);
+    this.#kick?.();
+  }
+
+  #complete(index: number, outcome: number, value: unknown): void {
+    const i32 = this.#i32;
+    const entry = this.#entries[index];
+    writeCompletion(this.#writer, {
+      gid: this.#f64[entry / 2 + SlotF64.GID],
+      ticket: i32[entry + Slot.TICKET],
+      reply: i32[entry + Slot.REPLY],
+      generation: i32[entry + Slot.REPLY_GEN],
+      outcome,
+      value,
+    });
+    if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
+    else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    Atomics.store(i32, entry + Slot.SEQ, ClaimState.free);
+    this.#freeEntries.push(index);
+  }
+
+  /** A task cancelled while queued: free what it held, and return its submitter's credit. */
+  #dropCancelled(index: number): void {
+    const entry = this.#entries[index];
+    const placement = this.#i32[entry + Slot.FLAGS] & PLACEMENT_MASK;
+    if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(this.#f64[entry / 2 + SlotF64.GID]));
+    this.#complete(index, Outcome.cancelled, undefined);
+  }
+
+  #spin(): boolean {
+    const { submissions, ownInbox, endpoint } = this.#parts;
+    const canClaim = this.#freeEntries.length > 0;
+    const awaitsResults = endpoint.pendingCount > 0;
+    for (let i = 0; i < SPIN_ROUNDS; i++) {
+      if (canClaim && !submissions.isEmpty()) return true;
+      if (awaitsResults && !ownInbox.isEmpty()) return true;
+    }
+    return false;
+  }
+
+  async #park(): Promise<void> {
+    const { submissions, ownInbox, endpoint, workBell, inboxBell } = this.#parts;
+    if (this.#idle()) {
+      waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
+      return;
+    }
+    const waits = [];
+    if (this.#freeEntries.length > 0) waits.push(armAsync(workBell));
+    if (endpoint.pendingCount > 0) waits.push(armAsync(inboxBell));
+    const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
+    // Re-check after arming: anything published before we armed is seen here, anything after
+    // rings a bell we are now waiting on.
+    const ready =
+      (this.#freeEntries.length > 0 && !submissions.isEmpty()) ||
+      (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
+      this.#stopped();
+    if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
+    for (const wait of waits) wait.disarm();
+    this.#kick = undefined;
+  }
+
+  #idle(): boolean {
+    return this.#inFlightAsync === 0 && this.#freeEntries.length === this.#entries.length && this.#parts.endpoint.pendingCount === 0;
+  }
+
+  #stopped(): boolean {
+    return Atomics.load(this.#i32, Header.STATE) === RunState.stopped;
+  }
+}

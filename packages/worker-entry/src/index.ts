@@ -1,0 +1,60 @@
+/**
+ * Entry point of every routine worker thread. It attaches to the runtime's shared buffer,
+ * imports the setup module if there is one, and runs the executor until the runtime stops.
+ */
+import { workerData } from 'node:worker_threads';
+import {
+  adoptGidCounter, bellOf, connect, GidSource, logger, RemoteParcels, RingHeader, setWorkerEndpoint, traceIdOf,
+  type WorkerBoot,
+} from '@routine/runtime/internal';
+import { Executor } from './executor.js';
+
+installToolchainHelpers();
+
+const boot = workerData as WorkerBoot;
+adoptGidCounter(boot.gidCounter);
+const thread = 1 + boot.index;
+const parcels = new RemoteParcels(boot.control, boot.parcels);
+const connection = connect({
+  buffer: boot.buffer,
+  layout: boot.layout,
+  thread,
+  generation: boot.generation,
+  gids: new GidSource(boot.gidCounter),
+  parcels,
+  maxQueue: Infinity,
+  onUnobserved(error, gid) {
+    logger().error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a nested task failed and nobody awaited it');
+  },
+});
+const { views } = connection;
+setWorkerEndpoint(connection.endpoint);
+if (boot.setup) await import(boot.setup);
+
+const ownInbox = connection.inboxes[thread];
+await new Executor({
+  ...connection,
+  ownInbox,
+  parcels,
+  inboxBell: bellOf(ownInbox, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS),
+  block: boot.layout.workerBlocks[boot.index],
+  claimSlots: boot.layout.claimSlots,
+}).run();
+boot.control.close();
+boot.parcels.close();
+
+/**
+ * esbuild-based toolchains (tsx, vitest, esbuild's keepNames) wrap named functions in `__name`
+ * calls; an inline task compiled by one of them carries those calls to the worker.
+ */
+function installToolchainHelpers(): void {
+  const scope = globalThis as { __name?: unknown };
+  scope.__name ??= (target: object, value: string) => {
+    try {
+      Object.defineProperty(target, 'name', { value, configurable: true });
+    } catch {
+      // a frozen function keeps its name
+    }
+    return target;
+  };
+}
