@@ -179,13 +179,13 @@ export class Endpoint {
     this.#settle(ticket, gid, outcome, value);
   }
 
-  /** Fails every task still pending here (terminate). */
+  /** Fails every task still pending here (terminate): asked for, so not logged as unobserved. */
   abandonAll(error: Error): void {
     for (let ticket = 0; ticket < this.#pending.length; ticket++) {
       const task = this.#pending[ticket];
       if (task) {
         this.#untrack(task);
-        this.#finish(task, { ok: false, error });
+        this.#finish(task, { ok: false, error }, false);
       }
     }
     this.#overflow.length = 0;

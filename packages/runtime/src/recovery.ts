@@ -94,7 +94,8 @@ export class Recovery {
     const slot = submissions.reserve();
     if (slot < 0) return false;
     const position = submissions.reservedPosition;
-    i32.set(record, slot);
+    // Everything but the SEQ word: that one is the ring's, and only `publish` may write it.
+    i32.set(record.subarray(Slot.SEQ + 1), slot + Slot.SEQ + 1);
     i32[slot + Slot.TOKEN] = position;
     submissions.publish(slot, position);
     return true;

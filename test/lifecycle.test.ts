@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, defaultRuntime, RuntimeClosedError, type Task } from '@routine/runtime';
+
+const run = promisify(execFile);
+
+describe('lifecycle', () => {
+  it('a script that awaits its tasks exits by itself, without closing anything', async () => {
+    const started = Date.now();
+    const { stdout } = await run(process.execPath, [new URL('./fixtures/exits-by-itself.mjs', import.meta.url).pathname], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ sum: 42, nested: 42, failed: true });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('close() waits for every accepted task, then stops the workers', async () => {
+    const runtime = createRuntime({ workers: 2 });
+    const done: number[] = [];
+    const all: Task<number>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const task = runtime.go(async (n: number) => {
+        await new Promise((resolve) => setTimeout(resolve, n % 5));
+        return n;
+      }, i);
+      void task.then((n) => done.push(n));
+      all.push(task);
+    }
+    await runtime.close();
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(() => runtime.go(() => 1)).toThrow(RuntimeClosedError);
+  });
+
+  it('terminate() rejects what is pending with RuntimeClosedError and stops at once', async () => {
+    const runtime = createRuntime({ workers: 1 });
+    const endless = runtime.go(() => {
+      for (;;);
+    });
+    const queued = runtime.go(() => 1);
+    const started = Date.now();
+    await runtime.terminate();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(endless).rejects.toBeInstanceOf(RuntimeClosedError);
+    await expect(queued).rejects.toThrow(/terminated before this task finished/);
+  });
+
+  it('await using closes the runtime at the end of the scope', async () => {
+    let escaped: ReturnType<typeof createRuntime> | undefined;
+    {
+      await using runtime = createRuntime({ workers: 1 });
+      escaped = runtime;
+      expect(await runtime.go(() => 'inside')).toBe('inside');
+    }
+    expect(() => escaped!.go(() => 1)).toThrow(RuntimeClosedError);
+  });
+
+  it('defaultRuntime() is created once, lazily, and replaced after it is closed', async () => {
+    const first = defaultRuntime();
+    expect(defaultRuntime()).toBe(first);
+    expect(await first.go(() => 7)).toBe(7);
+    await first.close();
+    const second = defaultRuntime();
+    expect(second).not.toBe(first);
+    expect(await second.go(() => 8)).toBe(8);
+    await second.close();
+  });
+});

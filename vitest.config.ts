@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    // Every file starts worker threads of its own; two files at a time keep a 2-core machine busy
+    // without starving the timing-sensitive ones.
+    pool: 'forks',
+    maxWorkers: 2,
+    minWorkers: 1,
+    // Load the built packages natively, exactly as users get them (vitest would otherwise
+    // transform workspace packages, which the worker threads they start could not share).
+    server: { deps: { external: [/\/packages\/[^/]+\/dist\//] } },
+  },
+});
