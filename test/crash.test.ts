@@ -46,11 +46,12 @@ describe('a worker that dies under a task (a panic)', () => {
     const rt = runtime(1);
     const slowToLoad = tasks<SlowToLoad>(new URL('./fixtures/slow-to-load.mjs', import.meta.url));
     const runs = new Int32Array(new SharedArrayBuffer(4 * 10));
-    // The worker claims these and starts importing their module (300 ms)...
+    // An async task whose callback will kill the worker in 150 ms...
+    const doomed = rt.go(crash.throwLater, 150);
+    await expect.poll(() => rt.stats().active).toBe(1);
+    // ...while the worker has claimed this one and is importing its module (300 ms).
     const waiting = Array.from({ length: 10 }, (_, id) => rt.go(slowToLoad.count, runs, id));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // ...and dies of this inline task while the import is still pending.
-    await expect(rt.go((code: number) => process.exit(code), 9)).rejects.toBeInstanceOf(WorkerCrashError);
+    await expect(doomed).rejects.toBeInstanceOf(WorkerCrashError);
     expect(await Promise.all(waiting)).toEqual(Array.from({ length: 10 }, (_, id) => id));
     expect([...runs]).toEqual(new Array(10).fill(1));
     expect(rt.stats().panics).toBe(1);

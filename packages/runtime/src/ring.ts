@@ -42,9 +42,17 @@ export class Ring {
     this.#slots = (byteOffset + RING_HEADER_BYTES) / 4;
   }
 
-  /** Writes the initial sequence numbers; only the creator calls this, before sharing. */
-  initialize(): void {
-    for (let i = 0; i < this.capacity; i++) this.#i32[this.#slots + i * SLOT_INTS + Slot.SEQ] = i;
+  /**
+   * Writes the initial positions and sequence numbers; only the creator calls this, before
+   * sharing. `start` exists so tests can begin just below the Int32 wrap.
+   */
+  initialize(start = 0): void {
+    this.#i32[this.#base + RingHeader.HEAD] = start;
+    this.#i32[this.#base + RingHeader.TAIL] = start;
+    for (let i = 0; i < this.capacity; i++) {
+      const position = (start + i) | 0;
+      this.#i32[this.#slots + (position & this.#mask) * SLOT_INTS + Slot.SEQ] = position;
+    }
   }
 
   /**

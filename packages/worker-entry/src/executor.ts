@@ -10,6 +10,10 @@
  * Async task functions overlap: up to `claimSlots` tasks may be in flight on one worker, and while
  * any is, the worker parks with `Atomics.waitAsync` and yields between batches, so their timers,
  * I/O and promises keep moving. A worker with nothing in flight parks with `Atomics.wait`.
+ *
+ * A worker claims nothing more while a task it claimed is being prepared (its module importing,
+ * its arguments arriving by port): that task may turn out to be synchronous and long, and
+ * anything claimed behind it would wait for it while other workers sit idle.
  */
 import {
   type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
@@ -54,6 +58,8 @@ export class Executor {
   readonly #freeEntries: number[] = [];
   /** Tasks whose function returned a promise, or whose code or arguments are still loading. */
   #inFlightAsync = 0;
+  /** Of those, the ones still loading: while any is, this worker claims nothing more. */
+  #preparing = 0;
   #kick: (() => void) | undefined;
 
   constructor(parts: ExecutorParts) {
@@ -97,11 +103,15 @@ export class Executor {
     const { endpoint } = this.#parts;
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
-    for (let n = 0; n < BATCH && this.#freeEntries.length > 0; n++) {
+    for (let n = 0; n < BATCH && this.#mayClaim(); n++) {
       if (!this.#claimOne()) break;
       worked = true;
     }
     return worked;
+  }
+
+  #mayClaim(): boolean {
+    return this.#preparing === 0 && this.#freeEntries.length > 0;
   }
 
   #claimOne(): boolean {
@@ -136,6 +146,7 @@ export class Executor {
     }
     if (compiled instanceof Promise || placement === Placement.port) {
       this.#inFlightAsync++;
+      this.#preparing++;
       void this.#prepare(index, compiled, placement);
       return;
     }
@@ -155,6 +166,7 @@ export class Executor {
           : this.#readArgs(entry, placement);
     } catch (error) {
       this.#inFlightAsync--;
+      this.#preparing--;
       if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
       this.#parts.counters.bump(Counter.started);
       this.#complete(index, Outcome.error, toWire(error));
@@ -162,6 +174,7 @@ export class Executor {
       return;
     }
     this.#inFlightAsync--;
+    this.#preparing--;
     this.#invoke(index, ready, args);
     this.#kick?.();
   }
@@ -235,7 +248,7 @@ export class Executor {
 
   #spin(): boolean {
     const { submissions, ownInbox, endpoint } = this.#parts;
-    const canClaim = this.#freeEntries.length > 0;
+    const canClaim = this.#mayClaim();
     const awaitsResults = endpoint.pendingCount > 0;
     for (let i = 0; i < SPIN_ROUNDS; i++) {
       if (canClaim && !submissions.isEmpty()) return true;
@@ -251,13 +264,13 @@ export class Executor {
       return;
     }
     const waits = [];
-    if (this.#freeEntries.length > 0) waits.push(armAsync(workBell));
+    if (this.#mayClaim()) waits.push(armAsync(workBell));
     if (endpoint.pendingCount > 0) waits.push(armAsync(inboxBell));
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
     // Re-check after arming: anything published before we armed is seen here, anything after
     // rings a bell we are now waiting on.
     const ready =
-      (this.#freeEntries.length > 0 && !submissions.isEmpty()) ||
+      (this.#mayClaim() && !submissions.isEmpty()) ||
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
       this.#stopped();
     if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
