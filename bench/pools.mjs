@@ -26,9 +26,8 @@ export const POOLS = {
     const { createRuntime } = await import('@routine/runtime');
     const runtime = createRuntime({ workers: threads });
     const add = (a, b) => a + b;
-    const fib = (n) => {
-      const f = (k) => (k < 2 ? k : f(k - 1) + f(k - 2));
-      return f(n);
+    const fib = function fib(n) {
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
     };
     const sum = (values) => {
       let total = 0;

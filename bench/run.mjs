@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * Side-by-side benchmark: routine against piscina, tinypool, workerpool, poolifier and a bare
+ * SharedArrayBuffer hand-off, same thread count, rounds interleaved (pool A, B, C, ..., then
+ * again) so drift in the machine hits every pool alike, each pool in a fresh process per round.
+ * Prints medians over the rounds as markdown tables with ratios, then the design targets.
+ *
+ *   node bench/run.mjs [--rounds 5] [--threads 2] [--scale 1] [--only routine,piscina] [--json out.json]
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { POOLS } from './pools.mjs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const rounds = Number(args.rounds ?? 5);
+const threads = Number(args.threads ?? 2);
+const scale = Number(args.scale ?? 1);
+const names = args.only ? args.only.split(',') : Object.keys(POOLS);
+const child = new URL('./child.mjs', import.meta.url).pathname;
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+
+const samples = Object.fromEntries(names.map((name) => [name, []]));
+for (let round = 1; round <= rounds; round++) {
+  for (const name of names) {
+    process.stderr.write(`\rround ${round}/${rounds}: ${name.padEnd(22)}`);
+    const out = execFileSync(process.execPath, [child, name, String(threads), String(scale)], { encoding: 'utf8', timeout: 300_000 });
+    samples[name].push(JSON.parse(out.trim().split('\n').pop()));
+  }
+}
+process.stderr.write('\r'.padEnd(60) + '\r');
+
+const metrics = ['tinyPerSecond', 'latencyP50', 'latencyP99', 'speedup', 'payloadPerSecond'];
+const results = Object.fromEntries(
+  names.map((name) => [name, Object.fromEntries(metrics.map((m) => [m, median(samples[name].map((s) => s[m]).filter((v) => v !== undefined))]))]),
+);
+
+const ours = results.routine;
+const peers = names.filter((n) => !n.startsWith('routine') && n !== 'bare SAB floor');
+const fmt = (value, digits = 0) => (value === undefined ? 'n/a' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
+
+console.log(`\n## routine vs peers: ${threads} threads, median of ${rounds} rounds, node ${process.version}\n`);
+console.log('| pool | tiny tasks/s | routine ÷ pool | p50 µs | p99 µs | pool p50 ÷ routine p50 | CPU speedup | 64 KiB tasks/s | routine ÷ pool |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const name of names) {
+  const r = results[name];
+  console.log(
+    `| ${name} | ${fmt(r.tinyPerSecond)} | ${ratio(ours?.tinyPerSecond, r.tinyPerSecond)} | ${fmt(r.latencyP50, 1)} | ${fmt(r.latencyP99, 1)} | ${ratio(r.latencyP50, ours?.latencyP50)} | ${fmt(r.speedup, 2)} | ${fmt(r.payloadPerSecond)} | ${ratio(ours?.payloadPerSecond, r.payloadPerSecond)} |`,
+  );
+}
+
+if (ours && peers.length > 0) {
+  const best = (metric, better) => peers.map((n) => results[n][metric]).filter((v) => v !== undefined).reduce((a, b) => (better(a, b) ? a : b));
+  const bestTiny = best('tinyPerSecond', (a, b) => a > b);
+  const bestP50 = best('latencyP50', (a, b) => a < b);
+  const bestPayload = best('payloadPerSecond', (a, b) => a > b);
+  const floor = results['bare SAB floor'];
+  const targets = [
+    ['tiny tasks >= 10x piscina', results.piscina && ours.tinyPerSecond / results.piscina.tinyPerSecond, 10],
+    ['tiny tasks >= 3x best peer', ours.tinyPerSecond / bestTiny, 3],
+    ['tiny tasks within 2x of the bare SAB floor', floor && ours.tinyPerSecond / floor.tinyPerSecond, 0.5],
+    ['p50 latency <= half the best peer', bestP50 / ours.latencyP50, 2],
+    [`CPU speedup >= 0.95 x ${threads} workers`, ours.speedup / threads, 0.95],
+    ['64 KiB payloads >= 2x best peer', ours.payloadPerSecond / bestPayload, 2],
+  ];
+  console.log('\n| target | measured | met |\n|---|---:|:---:|');
+  for (const [label, value, goal] of targets) {
+    if (value === undefined || Number.isNaN(value)) continue;
+    console.log(`| ${label} | ${value.toFixed(2)} (goal ${goal}) | ${value >= goal ? 'yes' : 'no'} |`);
+  }
+}
+if (args.json) writeFileSync(args.json, JSON.stringify({ threads, rounds, results, samples }, null, 2));
