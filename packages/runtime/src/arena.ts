@@ -32,25 +32,22 @@ export class Arena {
   readonly #base: number; // int32 index
   readonly #start: number; // byte offset of the first block
   readonly #end: number;
+  /** The largest payload that can ever be allocated: one block of at most half the arena. */
+  readonly largestBlock: number;
 
   constructor(views: Views, byteOffset: number, bytes: number) {
     this.#i32 = views.i32;
     this.#base = byteOffset / 4;
     this.#start = byteOffset + ARENA_HEADER_BYTES;
     this.#end = byteOffset + bytes;
+    let largest = 0;
+    for (let c = 0; c < CLASSES && blockSize(c) <= (this.#end - this.#start) / 2; c++) largest = blockSize(c);
+    this.largestBlock = largest - BLOCK_HEADER;
   }
 
   initialize(): void {
     this.#i32[this.#base + TOP] = this.#start;
     for (let c = 0; c < CLASSES; c++) this.#i32[this.#base + FREE + c] = 0;
-  }
-
-  /** The largest payload that can ever be allocated: one block of at most half the arena. */
-  get largestBlock(): number {
-    const half = (this.#end - this.#start) / 2;
-    let largest = 0;
-    for (let c = 0; c < CLASSES && blockSize(c) <= half; c++) largest = blockSize(c);
-    return largest - BLOCK_HEADER;
   }
 
   /** Byte offset of `bytes` of writable data, or -1 when the arena has no room. */

@@ -185,7 +185,7 @@ export class Endpoint {
       const task = this.#pending[ticket];
       if (task) {
         this.#untrack(task);
-        this.#finish(task, { ok: false, error }, false);
+        this.#finish(task, false, error, false);
       }
     }
     this.#overflow.length = 0;
@@ -294,7 +294,7 @@ export class Endpoint {
     }
     this.#parts.counters.bump(Counter.cancelled);
     const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
-    this.#finish(task, { ok: false, error }, false);
+    this.#finish(task, false, error, false);
   };
 
   #settle(ticket: number, gid: number, outcome: number, value: unknown): void {
@@ -305,18 +305,18 @@ export class Endpoint {
     if (this.overflowCount > 0) this.flushOverflow();
     if (task.settled) return; // cancelled while queued; this completion gave its credit back
     if (outcome === Outcome.ok) {
-      this.#finish(task, { ok: true, value });
+      this.#finish(task, true, value);
       return;
     }
     const error = outcome === Outcome.crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
     (error as Error & { gid?: number }).gid = gid;
-    this.#finish(task, { ok: false, error });
+    this.#finish(task, false, error);
   }
 
-  #finish(task: TaskHandle<unknown>, result: { ok: true; value: unknown } | { ok: false; error: Error }, report = true): void {
-    if (!task.settle(result)) return;
-    if (hasAfterHooks()) runAfter(task.gid, result);
-    if (!result.ok && report && !task.observed) this.#suspectUnobserved(task, result.error);
+  #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
+    if (!task.settle(ok, outcome)) return;
+    if (hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
+    if (!ok && report && !task.observed) this.#suspectUnobserved(task, outcome as Error);
   }
 
   /**

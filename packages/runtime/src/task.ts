@@ -19,7 +19,9 @@ export interface Task<R> extends PromiseLike<R> {
   result(): Promise<Result<R>>;
 }
 
-type Settled<R> = { ok: true; value: R } | { ok: false; error: Error };
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
 
 /**
  * The handle, plus what the submitting endpoint tracks about the task while it is pending (one
@@ -41,7 +43,9 @@ export class TaskHandle<R> implements Task<R> {
   size = 0;
   /** Overflow only: the measured arguments, waiting to be written into the ring. */
   detached: Detached | undefined = undefined;
-  #settled: Settled<R> | undefined;
+  #state = PENDING;
+  /** The value or the error, once settled. */
+  #outcome: unknown = undefined;
   #observed = false;
   #resolve?: (value: R) => void;
   #reject?: (error: Error) => void;
@@ -54,7 +58,7 @@ export class TaskHandle<R> implements Task<R> {
   }
 
   get settled(): boolean {
-    return this.#settled !== undefined;
+    return this.#state !== PENDING;
   }
 
   get observed(): boolean {
@@ -85,24 +89,24 @@ export class TaskHandle<R> implements Task<R> {
   }
 
   cancel(reason?: unknown): void {
-    if (this.#settled === undefined) this.#onCancel(this as TaskHandle<unknown>, reason);
+    if (this.#state === PENDING) this.#onCancel(this as TaskHandle<unknown>, reason);
   }
 
-  /** Settles once; later calls are ignored and return false. */
-  settle(outcome: Settled<R>): boolean {
-    if (this.#settled !== undefined) return false;
-    this.#settled = outcome;
-    if (outcome.ok) this.#resolve?.(outcome.value);
-    else this.#reject?.(outcome.error);
+  /** Settles once, with a value (`ok`) or an error; later calls are ignored and return false. */
+  settle(ok: boolean, outcome: unknown): boolean {
+    if (this.#state !== PENDING) return false;
+    this.#state = ok ? FULFILLED : REJECTED;
+    this.#outcome = outcome;
+    if (ok) this.#resolve?.(outcome as R);
+    else this.#reject?.(outcome as Error);
     return true;
   }
 
   #promiseOf(): Promise<R> {
     this.#observed = true;
     if (this.#promise) return this.#promise;
-    const settled = this.#settled;
-    if (settled) {
-      this.#promise = settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
+    if (this.#state !== PENDING) {
+      this.#promise = this.#state === FULFILLED ? Promise.resolve(this.#outcome as R) : Promise.reject(this.#outcome);
     } else {
       this.#promise = new Promise<R>((resolve, reject) => {
         this.#resolve = resolve;
