@@ -119,6 +119,7 @@ export class Endpoint {
     if (this.overflowCount > 0 || !this.#push(task, args)) {
       if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
       this.#overflow.push(task);
+      this.#parts.counters.set(Counter.waiting, this.overflowCount);
     }
     // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
     runBefore(task.parentGid, gid);
@@ -131,14 +132,18 @@ export class Endpoint {
    */
   flushOverflow(): boolean {
     const overflow = this.#overflow;
+    const before = this.#overflowHead;
     while (this.#overflowHead < overflow.length) {
       const task = overflow[this.#overflowHead]!;
-      if (!task.settled && !this.#push(task, undefined)) return false;
+      if (!task.settled && !this.#push(task, undefined)) break;
       overflow[this.#overflowHead++] = undefined;
     }
-    overflow.length = 0;
-    this.#overflowHead = 0;
-    return true;
+    if (this.#overflowHead === overflow.length) {
+      overflow.length = 0;
+      this.#overflowHead = 0;
+    }
+    if (this.#overflowHead !== before || overflow.length === 0) this.#parts.counters.set(Counter.waiting, this.overflowCount);
+    return overflow.length === 0;
   }
 
   /** Settles every completion waiting in this thread's inbox. Returns how many it read. */
@@ -190,6 +195,7 @@ export class Endpoint {
     }
     this.#overflow.length = 0;
     this.#overflowHead = 0;
+    this.#parts.counters.set(Counter.waiting, 0);
     this.#inFlight = 0;
   }
 

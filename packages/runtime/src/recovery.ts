@@ -50,7 +50,13 @@ export class Recovery {
   recover(index: number, cause: unknown, exitCode: number): number {
     const { layout, i32, f64 } = this.#parts;
     const block = layout.workerBlocks[index];
+    // The dead worker's block has no writer until its replacement starts, so we may write it.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.counterBlocks[1 + index]);
+    // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
+    // were in its memory, and the task that started them has failed with it.
+    const abandoned = counters.read(Counter.waiting);
+    counters.bump(Counter.panics, BigInt(abandoned));
+    counters.set(Counter.waiting, 0);
     let panics = 0;
     for (let j = 0; j < layout.claimSlots; j++) {
       const entry = claimEntryOffset(block, j) / 4;
@@ -64,7 +70,6 @@ export class Recovery {
         continue;
       }
       panics++;
-      // The dead worker's block has no writer until its replacement starts, so we may bump it.
       counters.bump(Counter.panics);
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });

@@ -7,9 +7,11 @@
  * consistent cut across threads, so derived gauges are clamped at zero.
  *
  *   block (128 bytes, one cache line, BigInt64 slots)
- *   +----------+---------+-----------+--------+--------+-----------+----------+-----+
- *   | launched | started | completed | errors | panics | cancelled | timeouts | ... |
- *   +----------+---------+-----------+--------+--------+-----------+----------+-----+
+ *   +----------+---------+-----------+--------+--------+-----------+----------+---------+
+ *   | launched | started | completed | errors | panics | cancelled | timeouts | waiting |
+ *   +----------+---------+-----------+--------+--------+-----------+----------+---------+
+ *
+ * All are counters except `waiting`, a gauge the owner sets: tasks it holds behind a full ring.
  */
 export const Counter = {
   /** Tasks accepted by `go` (or a variant) on this thread. */
@@ -26,6 +28,8 @@ export const Counter = {
   cancelled: 5,
   /** Tasks stopped at their deadline. */
   timeouts: 6,
+  /** Gauge: tasks this thread holds in its own queue, waiting for room in the ring. */
+  waiting: 7,
 } as const;
 export type CounterName = keyof typeof Counter;
 
@@ -47,6 +51,14 @@ export class CounterBlock {
 
   bump(counter: number, by = 1n): void {
     Atomics.add(this.#slots, this.#base + counter, by);
+  }
+
+  set(gauge: number, value: number): void {
+    Atomics.store(this.#slots, this.#base + gauge, BigInt(value));
+  }
+
+  read(counter: number): number {
+    return Number(Atomics.load(this.#slots, this.#base + counter));
   }
 }
 

@@ -12,7 +12,7 @@ export interface WorkerStats {
 export interface StatsSnapshot extends Record<CounterName, number> {
   /** Tasks running on a worker now. */
   active: number;
-  /** Tasks accepted but not yet started: in the ring or waiting behind it. */
+  /** Tasks accepted but not yet started: in the ring or waiting behind it (`waiting` of them). */
   queued: number;
   workers: WorkerStats[];
 }
