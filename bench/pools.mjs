@@ -6,6 +6,16 @@ import { availableParallelism } from 'node:os';
 
 const here = (file) => new URL(file, import.meta.url);
 
+/** piscina and tinypool share one API: run(argument, { name }) and destroy(). */
+function singleArgumentPool(pool) {
+  return {
+    add: (a, b) => pool.run({ a, b }, { name: 'add' }),
+    fib: (n) => pool.run(n, { name: 'fib' }),
+    sum: (values) => pool.run(values, { name: 'sum' }),
+    close: () => pool.destroy(),
+  };
+}
+
 async function warm(pool, threads) {
   await Promise.all(Array.from({ length: threads * 8 }, (_, i) => pool.add(i, 1)));
 }
@@ -43,23 +53,11 @@ export const POOLS = {
   },
   async piscina(threads) {
     const { Piscina } = await import('piscina');
-    const pool = new Piscina({ filename: here('./workers/single-arg.mjs').href, minThreads: threads, maxThreads: threads });
-    return {
-      add: (a, b) => pool.run({ a, b }, { name: 'add' }),
-      fib: (n) => pool.run(n, { name: 'fib' }),
-      sum: (values) => pool.run(values, { name: 'sum' }),
-      close: () => pool.destroy(),
-    };
+    return singleArgumentPool(new Piscina({ filename: here('./workers/single-arg.mjs').href, minThreads: threads, maxThreads: threads }));
   },
   async tinypool(threads) {
     const { Tinypool } = await import('tinypool');
-    const pool = new Tinypool({ filename: here('./workers/single-arg.mjs').href, minThreads: threads, maxThreads: threads });
-    return {
-      add: (a, b) => pool.run({ a, b }, { name: 'add' }),
-      fib: (n) => pool.run(n, { name: 'fib' }),
-      sum: (values) => pool.run(values, { name: 'sum' }),
-      close: () => pool.destroy(),
-    };
+    return singleArgumentPool(new Tinypool({ filename: here('./workers/single-arg.mjs').href, minThreads: threads, maxThreads: threads }));
   },
   async workerpool(threads) {
     const { default: workerpool } = await import('workerpool');

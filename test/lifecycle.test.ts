@@ -53,6 +53,21 @@ describe('lifecycle', () => {
     expect(() => escaped!.go(() => 1)).toThrow(RuntimeClosedError);
   });
 
+  it('workerSetup runs once in every worker before its first task', async () => {
+    const runtime = createRuntime({ workers: 2, workerSetup: new URL('./fixtures/setup.mjs', import.meta.url) });
+    const seen = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        runtime.go(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return (globalThis as { preparedBySetup?: { threadId: number } }).preparedBySetup?.threadId;
+        }),
+      ),
+    );
+    expect(seen.every((threadId) => typeof threadId === 'number')).toBe(true);
+    expect(new Set(seen).size).toBe(2);
+    await runtime.close();
+  });
+
   it('defaultRuntime() is created once, lazily, and replaced after it is closed', async () => {
     const first = defaultRuntime();
     expect(defaultRuntime()).toBe(first);

@@ -65,8 +65,10 @@ describe('property: every task settles exactly once, with the outcome its code d
       }),
       { numRuns: 40 },
     );
+    // Children of a parent whose worker died keep running elsewhere (nobody awaits them), so
+    // wait for the runtime to go quiet before checking that every launch was accounted for.
+    await expect.poll(() => runtime.stats().active, { timeout: 10_000 }).toBe(0);
     const stats = runtime.stats();
-    expect(stats.active).toBe(0);
     expect(stats.launched).toBe(stats.completed + stats.errors + stats.panics + stats.cancelled);
   });
 });

@@ -60,24 +60,9 @@ export class Ring {
    * the ring is full. `reservedPosition` then holds the position to pass to `publish`.
    */
   reserve(): number {
-    const i32 = this.#i32;
-    let pos = Atomics.load(i32, this.#base + RingHeader.TAIL);
-    for (;;) {
-      const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
-      const turn = (Atomics.load(i32, slot + Slot.SEQ) - pos) | 0;
-      if (turn === 0) {
-        const seen = Atomics.compareExchange(i32, this.#base + RingHeader.TAIL, pos, (pos + 1) | 0);
-        if (seen === pos) {
-          this.reservedPosition = pos;
-          return slot;
-        }
-        pos = seen;
-      } else if (turn < 0) {
-        return -1; // the slot still holds the item from one lap ago: full
-      } else {
-        pos = Atomics.load(i32, this.#base + RingHeader.TAIL);
-      }
-    }
+    const slot = this.#advance(RingHeader.TAIL, 0);
+    this.reservedPosition = this.#won;
+    return slot;
   }
   reservedPosition = 0;
 
@@ -99,26 +84,39 @@ export class Ring {
    * empty; `claimedPosition` then holds the position to pass to `release`.
    */
   claim(): number {
+    const slot = this.#advance(RingHeader.HEAD, 1);
+    this.claimedPosition = this.#won;
+    return slot;
+  }
+  claimedPosition = 0;
+
+  /**
+   * One step of the protocol for either side: producers move TAIL onto slots whose seq equals the
+   * position (lag 0), consumers move HEAD onto slots whose seq is one past it (lag 1). A slot one
+   * lap behind means full (producers) or empty (consumers); one ahead means another thread won
+   * that position, so re-read the counter.
+   */
+  #advance(counter: number, lag: number): number {
     const i32 = this.#i32;
-    let pos = Atomics.load(i32, this.#base + RingHeader.HEAD);
+    let pos = Atomics.load(i32, this.#base + counter);
     for (;;) {
       const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
-      const turn = (Atomics.load(i32, slot + Slot.SEQ) - ((pos + 1) | 0)) | 0;
+      const turn = (Atomics.load(i32, slot + Slot.SEQ) - ((pos + lag) | 0)) | 0;
       if (turn === 0) {
-        const seen = Atomics.compareExchange(i32, this.#base + RingHeader.HEAD, pos, (pos + 1) | 0);
+        const seen = Atomics.compareExchange(i32, this.#base + counter, pos, (pos + 1) | 0);
         if (seen === pos) {
-          this.claimedPosition = pos;
+          this.#won = pos;
           return slot;
         }
         pos = seen;
       } else if (turn < 0) {
-        return -1; // not yet written for this lap: empty (or a producer is mid-write)
+        return -1;
       } else {
-        pos = Atomics.load(i32, this.#base + RingHeader.HEAD);
+        pos = Atomics.load(i32, this.#base + counter);
       }
     }
   }
-  claimedPosition = 0;
+  #won = 0;
 
   /** Hands a consumed slot back to producers, then wakes one producer waiting for room. */
   release(slot: number, position: number): void {
