@@ -58,13 +58,18 @@ describe('lifecycle', () => {
     const seen = await Promise.all(
       Array.from({ length: 20 }, () =>
         runtime.go(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          return (globalThis as { preparedBySetup?: { threadId: number } }).preparedBySetup?.threadId;
+          const { threadId } = await import('node:worker_threads');
+          const setup = (globalThis as { preparedBySetup?: { threadId: number; at: number } }).preparedBySetup;
+          return { ranOn: threadId, setupOn: setup?.threadId, setupAt: setup?.at };
         }),
       ),
     );
-    expect(seen.every((threadId) => typeof threadId === 'number')).toBe(true);
-    expect(new Set(seen).size).toBe(2);
+    // Setup ran in the very thread that ran the task, before it...
+    for (const { ranOn, setupOn } of seen) expect(setupOn).toBe(ranOn);
+    // ...and once per thread: every task on one thread saw the same setup run.
+    const runsPerThread = new Map<number, Set<number | undefined>>();
+    for (const { ranOn, setupAt } of seen) runsPerThread.set(ranOn, (runsPerThread.get(ranOn) ?? new Set()).add(setupAt));
+    for (const runs of runsPerThread.values()) expect(runs.size).toBe(1);
     await runtime.close();
   });
 
