@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, defaultRuntime, RuntimeClosedError, type Task } from '@routine/runtime';
+import { createRuntime, defaultRuntime, RuntimeClosedError, tasks, type Task } from '@routine/runtime';
 
 const run = promisify(execFile);
 
@@ -55,15 +55,8 @@ describe('lifecycle', () => {
 
   it('workerSetup runs once in every worker before its first task', async () => {
     const runtime = createRuntime({ workers: 2, workerSetup: new URL('./fixtures/setup.mjs', import.meta.url) });
-    const seen = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        runtime.go(async () => {
-          const { threadId } = await import('node:worker_threads');
-          const setup = (globalThis as { preparedBySetup?: { threadId: number; at: number } }).preparedBySetup;
-          return { ranOn: threadId, setupOn: setup?.threadId, setupAt: setup?.at };
-        }),
-      ),
-    );
+    const reporter = tasks<typeof import('./fixtures/thread-report.mjs')>(new URL('./fixtures/thread-report.mjs', import.meta.url));
+    const seen = await Promise.all(Array.from({ length: 20 }, () => runtime.go(reporter.report)));
     // Setup ran in the very thread that ran the task, before it...
     for (const { ranOn, setupOn } of seen) expect(setupOn).toBe(ranOn);
     // ...and once per thread: every task on one thread saw the same setup run.
