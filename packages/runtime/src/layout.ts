@@ -99,10 +99,13 @@ export const Outcome = { ok: 0, error: 1, crashed: 2, cancelled: 3, timedOut: 4 
 export const ClaimState = { free: 0, claimed: 1, running: 2 } as const;
 
 /**
- * Per-worker control block: a state line, then its claim table. GENERATION counts the
+ * Per-worker control block: two control lines, then its claim table. GENERATION counts the
  * replacements of this worker, so completions meant for a dead predecessor can be told apart.
+ * SAFETY says whether the worker may be terminated right now (see safety.ts); the worker writes
+ * it on every task, so it has a line of its own.
  */
-export const WorkerWord = { GENERATION: 0 } as const;
+export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS } as const;
+const WORKER_CONTROL_BYTES = 2 * LINE_BYTES;
 
 export interface LayoutOptions {
   workers: number;
@@ -122,7 +125,7 @@ export interface Layout extends LayoutOptions {
   /** Byte offset of inbox i (0 is the main thread, 1 + w is worker w). */
   inboxes: number[];
   inboxCapacities: number[];
-  /** Byte offset of worker w's control block; its claim table starts one line later. */
+  /** Byte offset of worker w's control block; its claim table follows the control lines. */
   workerBlocks: number[];
   /** Byte offset of thread t's counter block (0 is the main thread, 1 + w is worker w). */
   counterBlocks: number[];
@@ -146,7 +149,7 @@ export function planLayout(options: LayoutOptions): Layout {
   for (let w = 0; w < options.workers; w++) inboxCapacities.push(options.workerInboxCapacity);
   const inboxes = inboxCapacities.map((capacity) => take(ringBytes(capacity)));
   const workerBlocks: number[] = [];
-  for (let w = 0; w < options.workers; w++) workerBlocks.push(take(LINE_BYTES + options.claimSlots * SLOT_BYTES));
+  for (let w = 0; w < options.workers; w++) workerBlocks.push(take(WORKER_CONTROL_BYTES + options.claimSlots * SLOT_BYTES));
   const counterBlocks: number[] = [];
   for (let t = 0; t <= options.workers; t++) counterBlocks.push(take(COUNTER_BLOCK_BYTES));
   const codeTable = take(codeTableBytes(options.codeEntries, options.codeTextBytes));
@@ -174,5 +177,5 @@ export function codeTableBytes(entries: number, textBytes: number): number {
 
 /** Claim table entry j of worker block at byte offset `block`. */
 export function claimEntryOffset(block: number, entry: number): number {
-  return block + LINE_BYTES + entry * SLOT_BYTES;
+  return block + WORKER_CONTROL_BYTES + entry * SLOT_BYTES;
 }
