@@ -36,6 +36,7 @@ export interface ConnectOptions {
   parcels: ParcelClient;
   maxQueue: number;
   onUnobserved(error: Error, gid: number): void;
+  safePoint?: { enter(): void; leave(): void };
 }
 
 export function connect(options: ConnectOptions): Connection {
@@ -59,6 +60,7 @@ export function connect(options: ConnectOptions): Connection {
     parcels: options.parcels,
     maxQueue: options.maxQueue,
     onUnobserved: options.onUnobserved,
+    safePoint: options.safePoint,
   });
   const workBell = bellOf(submissions, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
   return { views, submissions, inboxes, arena, code, workBell, endpoint, counters };

@@ -20,15 +20,25 @@ interface ParcelMessage {
   transferList: ArrayBuffer[];
 }
 
-/** Main thread: answers one worker's control calls and receives its parcels. */
-export function serveControl(control: MessagePort, parcels: MessagePort, store: ParcelStore): void {
+/**
+ * Main thread: answers one worker's control calls and receives its parcels. `alive` turns false
+ * once the worker's exit has been seen: its requests still in flight then get nothing, because a
+ * parcel handed to a dead worker would be lost, while the task it belongs to may have been put back
+ * in the ring for another worker to take.
+ */
+export function serveControl(control: MessagePort, parcels: MessagePort, store: ParcelStore, alive: () => boolean): void {
   const api: ControlApi = {
     async takeParcel(key) {
+      if (!alive()) return new Promise<never>(() => {});
       const { parcel, transferList } = await store.takeWithTransfers(key);
+      if (!alive()) {
+        store.put(key, parcel, transferList); // it died while we waited for the parcel to arrive
+        return new Promise<never>(() => {});
+      }
       return transfer(parcel, [...transferList]);
     },
     dropParcel(key) {
-      store.drop(key);
+      if (alive()) store.drop(key);
     },
   };
   expose(api, nodeEndpoint(control));

@@ -25,6 +25,7 @@ import { TaskHandle } from './task.js';
 import { fromWire, type WireError } from './task-error.js';
 import { moduleExportOf } from './task-ref.js';
 import { unwrapTransfers } from './transfer.js';
+import { NO_SAFE_POINT } from './safety.js';
 import { type Views } from './views.js';
 
 export interface EndpointParts {
@@ -43,6 +44,8 @@ export interface EndpointParts {
   maxQueue: number;
   /** Called for a failure nobody observed by the time it settled. */
   onUnobserved(error: Error, gid: number): void;
+  /** Marks the stretches that write shared memory, so a worker is never terminated in one. */
+  safePoint?: { enter(): void; leave(): void };
 }
 
 export interface SubmitOptions {
@@ -69,11 +72,13 @@ export class Endpoint {
   readonly #sourceIds = new Map<string, number>();
   #suspects: { task: TaskHandle<unknown>; error: Error }[] = [];
   #closed = false;
+  readonly #safePoint: { enter(): void; leave(): void };
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
     this.#views = parts.views;
     this.#credits = parts.inbox.capacity;
+    this.#safePoint = parts.safePoint ?? NO_SAFE_POINT;
   }
 
   /** Tasks submitted here and not yet settled (or, if cancelled, not yet given back). */
@@ -90,6 +95,19 @@ export class Endpoint {
   }
 
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    this.#safePoint.enter();
+    let task: TaskHandle<R>;
+    try {
+      task = this.#accept<R>(fn, args, options);
+    } finally {
+      this.#safePoint.leave();
+    }
+    // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
+    runBefore(task.parentGid, task.gid);
+    return task;
+  }
+
+  #accept<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     if (this.#closed) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
     const codeId = this.#codeIdOf(fn);
     if (this.overflowCount >= this.#parts.maxQueue) {
@@ -121,8 +139,6 @@ export class Endpoint {
       this.#overflow.push(task);
       this.#parts.counters.set(Counter.waiting, this.overflowCount);
     }
-    // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
-    runBefore(task.parentGid, gid);
     return task as TaskHandle<R>;
   }
 
@@ -131,6 +147,15 @@ export class Endpoint {
    * Returns true when the overflow queue is empty afterwards.
    */
   flushOverflow(): boolean {
+    this.#safePoint.enter();
+    try {
+      return this.#flush();
+    } finally {
+      this.#safePoint.leave();
+    }
+  }
+
+  #flush(): boolean {
     const overflow = this.#overflow;
     const before = this.#overflowHead;
     while (this.#overflowHead < overflow.length) {
@@ -152,8 +177,12 @@ export class Endpoint {
     const { i32, f64 } = this.#views;
     let count = 0;
     for (;;) {
+      this.#safePoint.enter();
       const slot = inbox.claim();
-      if (slot < 0) break;
+      if (slot < 0) {
+        this.#safePoint.leave();
+        break;
+      }
       const position = inbox.claimedPosition;
       const gid = f64[slot / 2 + SlotF64.GID];
       const ticket = i32[slot + Slot.TICKET];
@@ -168,6 +197,7 @@ export class Endpoint {
         this.#parts.arena.free(at);
       }
       inbox.release(slot, position);
+      this.#safePoint.leave();
       count++;
       if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
       if (placement === Placement.port) {

@@ -21,3 +21,4 @@ export { type WorkerBoot } from './worker-data.js';
 export { RemoteParcels } from './control.js';
 export { Counter, CounterBlock } from '@routine/stats';
 export { connect, type Connection } from './connect.js';
+export { SafePoint, Safety, freeze, thaw } from './safety.js';

@@ -37,20 +37,24 @@ export class SafePoint {
     Atomics.store(this.#i32, this.#word, Safety.safe);
   }
 
-  /** Runs user code with the worker marked terminable, from inside a BUSY stretch. */
-  outside<T>(fn: () => T): T {
+  /** Marks the worker terminable for a call into user code; returns what `resume` needs. */
+  suspend(): number {
     const depth = this.#depth;
     this.#depth = 0;
-    Atomics.store(this.#i32, this.#word, Safety.safe);
-    try {
-      return fn();
-    } finally {
-      this.#depth = 0;
-      this.enter();
-      this.#depth = depth;
-    }
+    if (depth > 0) Atomics.store(this.#i32, this.#word, Safety.safe);
+    return depth;
+  }
+
+  /** Ends a `suspend`. */
+  resume(depth: number): void {
+    if (depth === 0) return;
+    this.enter();
+    this.#depth = depth;
   }
 }
+
+/** The main thread never needs to be terminated from outside. */
+export const NO_SAFE_POINT = { enter(): void {}, leave(): void {} };
 
 /** Main thread: stops worker `word` at a safe point. True if it is now frozen (KILLING). */
 export function freeze(i32: Int32Array, word: number): boolean {

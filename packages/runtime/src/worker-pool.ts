@@ -6,6 +6,7 @@
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
 import { serveControl } from './control.js';
 import { type Layout, WorkerWord } from './layout.js';
+import { Safety } from './safety.js';
 import { type ParcelStore } from './parcels.js';
 import { type WorkerBoot } from './worker-data.js';
 
@@ -45,7 +46,10 @@ export class WorkerPool {
   /** Starts a replacement for a worker that died. */
   replace(index: number): void {
     if (this.#stopping) return;
-    Atomics.add(this.#i32, this.#options.layout.workerBlocks[index] / 4 + WorkerWord.GENERATION, 1);
+    const control = this.#options.layout.workerBlocks[index] / 4;
+    Atomics.add(this.#i32, control + WorkerWord.GENERATION, 1);
+    // The dead worker may have left it BUSY or KILLING.
+    Atomics.store(this.#i32, control + WorkerWord.SAFETY, Safety.safe);
     this.#start(index);
   }
 
@@ -78,7 +82,8 @@ export class WorkerPool {
     const { layout, buffer, parcels } = this.#options;
     const control = new MessageChannel();
     const parcelChannel = new MessageChannel();
-    serveControl(control.port1, parcelChannel.port1, parcels);
+    let alive = true;
+    serveControl(control.port1, parcelChannel.port1, parcels, () => alive);
     const boot: WorkerBoot = {
       buffer,
       layout,
@@ -101,8 +106,10 @@ export class WorkerPool {
     let fatal: unknown;
     worker.on('error', (error) => (fatal = error));
     worker.on('exit', (exitCode) => {
-      control.port1.close();
-      parcelChannel.port1.close();
+      alive = false;
+      // The ports are left to close themselves: a parcel this worker posted just before it died is
+      // still in flight to us, and a task it put in the ring needs it. Closing our end now would
+      // drop it and leave that task's worker waiting for its arguments forever.
       if (this.#workers[index] !== worker) return;
       this.#workers[index] = undefined;
       if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode);

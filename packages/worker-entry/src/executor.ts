@@ -19,7 +19,7 @@ import {
   type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
   Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
   argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntryOffset,
+  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint,
 } from '@routine/runtime/internal';
 import { CodeCache, type Compiled } from './compile.js';
 
@@ -45,6 +45,8 @@ export interface ExecutorParts {
   /** Byte offset of this worker's control block. */
   block: number;
   claimSlots: number;
+  /** Shared with the endpoint: marks where this worker must not be terminated. */
+  safePoint: SafePoint;
 }
 
 export class Executor {
@@ -100,12 +102,17 @@ export class Executor {
   }
 
   #pump(): boolean {
-    const { endpoint } = this.#parts;
+    const { endpoint, safePoint } = this.#parts;
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
-    for (let n = 0; n < BATCH && this.#mayClaim(); n++) {
-      if (!this.#claimOne()) break;
-      worked = true;
+    safePoint.enter();
+    try {
+      for (let n = 0; n < BATCH && this.#mayClaim(); n++) {
+        if (!this.#claimOne()) break;
+        worked = true;
+      }
+    } finally {
+      safePoint.leave();
     }
     return worked;
   }
@@ -160,22 +167,35 @@ export class Executor {
     let args: unknown[];
     try {
       ready = await compiled;
-      args =
-        placement === Placement.port
-          ? (await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values
-          : this.#readArgs(entry, placement);
+      if (placement === Placement.port) args = (await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values;
     } catch (error) {
-      this.#inFlightAsync--;
-      this.#preparing--;
-      if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
-      this.#parts.counters.bump(Counter.started);
-      this.#complete(index, Outcome.error, toWire(error));
-      this.#kick?.();
+      this.#parts.safePoint.enter();
+      this.#failPreparation(index, placement, error);
+      this.#parts.safePoint.leave();
+      return;
+    }
+    this.#parts.safePoint.enter();
+    try {
+      if (placement !== Placement.port) args = this.#readArgs(entry, placement);
+    } catch (error) {
+      this.#failPreparation(index, placement, error);
+      this.#parts.safePoint.leave();
       return;
     }
     this.#inFlightAsync--;
     this.#preparing--;
-    this.#invoke(index, ready, args);
+    this.#invoke(index, ready, args!);
+    this.#parts.safePoint.leave();
+    this.#kick?.();
+  }
+
+  /** A task whose module or arguments could not be loaded fails with that error. */
+  #failPreparation(index: number, placement: number, error: unknown): void {
+    this.#inFlightAsync--;
+    this.#preparing--;
+    if (placement === Placement.arena) this.#parts.arena.free(this.#i32[this.#entries[index] + Slot.ARENA]);
+    this.#parts.counters.bump(Counter.started);
+    this.#complete(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
@@ -197,12 +217,16 @@ export class Executor {
     if ((i32[entry + Slot.FLAGS] & PLACEMENT_MASK) === Placement.arena) this.#parts.arena.free(i32[entry + Slot.ARENA]);
     this.#parts.counters.bump(Counter.started);
     let result: unknown;
+    // User code runs with the worker terminable (a timeout may stop it there), never mid-write.
+    const depth = this.#parts.safePoint.suspend();
     try {
       result = runAs(context, compiled.isAsync, () => compiled.fn(...args));
     } catch (error) {
+      this.#parts.safePoint.resume(depth);
       this.#complete(index, Outcome.error, toWire(error));
       return;
     }
+    this.#parts.safePoint.resume(depth);
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       this.#inFlightAsync++;
       (result as PromiseLike<unknown>).then(
@@ -216,7 +240,9 @@ export class Executor {
 
   #completeAsync(index: number, outcome: number, value: unknown): void {
     this.#inFlightAsync--;
+    this.#parts.safePoint.enter();
     this.#complete(index, outcome, value);
+    this.#parts.safePoint.leave();
     this.#kick?.();
   }
 

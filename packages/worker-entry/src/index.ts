@@ -4,8 +4,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, bellOf, connect, GidSource, logger, RemoteParcels, RingHeader, setWorkerEndpoint, traceIdOf,
-  type WorkerBoot,
+  adoptGidCounter, bellOf, connect, GidSource, logger, RemoteParcels, RingHeader, SafePoint, setWorkerEndpoint,
+  traceIdOf, WorkerWord, type WorkerBoot,
 } from '@routine/runtime/internal';
 import { Executor } from './executor.js';
 
@@ -15,6 +15,8 @@ const boot = workerData as WorkerBoot;
 adoptGidCounter(boot.gidCounter);
 const thread = 1 + boot.index;
 const parcels = new RemoteParcels(boot.control, boot.parcels);
+const block = boot.layout.workerBlocks[boot.index];
+const safePoint = new SafePoint(new Int32Array(boot.buffer), block / 4 + WorkerWord.SAFETY);
 const connection = connect({
   buffer: boot.buffer,
   layout: boot.layout,
@@ -23,6 +25,7 @@ const connection = connect({
   gids: new GidSource(boot.gidCounter),
   parcels,
   maxQueue: Infinity,
+  safePoint,
   onUnobserved(error, gid) {
     logger().error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a nested task failed and nobody awaited it');
   },
@@ -37,8 +40,9 @@ await new Executor({
   ownInbox,
   parcels,
   inboxBell: bellOf(ownInbox, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS),
-  block: boot.layout.workerBlocks[boot.index],
+  block,
   claimSlots: boot.layout.claimSlots,
+  safePoint,
 }).run();
 boot.control.close();
 boot.parcels.close();
