@@ -36,6 +36,8 @@ export interface ConnectOptions {
   parcels: ParcelClient;
   maxQueue: number;
   onUnobserved(error: Error, gid: number): void;
+  onExpired?(gid: number): void;
+  onDeadline?(gid: number, timeoutMs: number): void;
   safePoint?: { enter(): void; leave(): void };
 }
 
@@ -60,6 +62,8 @@ export function connect(options: ConnectOptions): Connection {
     parcels: options.parcels,
     maxQueue: options.maxQueue,
     onUnobserved: options.onUnobserved,
+    onExpired: options.onExpired,
+    onDeadline: options.onDeadline,
     safePoint: options.safePoint,
   });
   const workBell = bellOf(submissions, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);

@@ -1,8 +1,9 @@
 /**
- * The control plane: what is rare enough to go by message rather than shared memory. Today that
- * is the parcel store (parcels.ts): a worker puts parcels one-way on a plain port, so a value that
- * cannot be cloned fails at once in `put`, and takes or drops them through comlink calls on the
- * control port.
+ * The control plane: what is rare enough to go by message rather than shared memory. The parcel
+ * store (parcels.ts): a worker puts parcels one-way on a plain port, so a value that cannot be
+ * cloned fails at once in `put`, and takes or drops them through comlink calls on the control
+ * port. And stopping a task past its deadline, which only the main thread can do (it holds the
+ * Worker handles).
  */
 import { type MessagePort } from 'node:worker_threads';
 import { expose, transfer, wrap, type Remote } from 'comlink/dist/esm/comlink.mjs';
@@ -12,6 +13,15 @@ import { type Parcel, type ParcelClient, type ParcelStore } from './parcels.js';
 export interface ControlApi {
   takeParcel(key: string): Promise<Parcel>;
   dropParcel(key: string): void;
+  watchDeadline(gid: number, timeoutMs: number): void;
+}
+
+export interface ControlService {
+  store: ParcelStore;
+  /** False once the worker's exit has been seen. */
+  alive(): boolean;
+  /** Stop task `gid` if it is still running `timeoutMs` from now. */
+  watchDeadline(gid: number, timeoutMs: number): void;
 }
 
 interface ParcelMessage {
@@ -26,7 +36,8 @@ interface ParcelMessage {
  * parcel handed to a dead worker would be lost, while the task it belongs to may have been put back
  * in the ring for another worker to take.
  */
-export function serveControl(control: MessagePort, parcels: MessagePort, store: ParcelStore, alive: () => boolean): void {
+export function serveControl(control: MessagePort, parcels: MessagePort, service: ControlService): void {
+  const { store, alive } = service;
   const api: ControlApi = {
     async takeParcel(key) {
       if (!alive()) return new Promise<never>(() => {});
@@ -40,6 +51,9 @@ export function serveControl(control: MessagePort, parcels: MessagePort, store: 
     dropParcel(key) {
       if (alive()) store.drop(key);
     },
+    watchDeadline(gid, timeoutMs) {
+      service.watchDeadline(gid, timeoutMs);
+    },
   };
   expose(api, nodeEndpoint(control));
   parcels.on('message', ({ key, parcel, transferList }: ParcelMessage) => store.put(key, parcel, transferList));
@@ -48,8 +62,8 @@ export function serveControl(control: MessagePort, parcels: MessagePort, store: 
   parcels.unref();
 }
 
-/** Worker: the parcel client that talks to the main thread's store. */
-export class RemoteParcels implements ParcelClient {
+/** Worker: its side of the control plane. */
+export class ControlClient implements ParcelClient {
   readonly #control: Remote<ControlApi>;
   readonly #parcels: MessagePort;
 
@@ -69,5 +83,9 @@ export class RemoteParcels implements ParcelClient {
 
   drop(key: string): void {
     void this.#control.dropParcel(key);
+  }
+
+  watchDeadline(gid: number, timeoutMs: number): void {
+    void this.#control.watchDeadline(gid, timeoutMs);
   }
 }

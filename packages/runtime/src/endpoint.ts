@@ -14,7 +14,8 @@ import { CodeKind, type CodeTable } from './code-table.js';
 import { decode, type Detached, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
 import { currentContext } from './context.js';
 import {
-  CancelledError, InvalidArgumentError, QueueFullError, RuntimeClosedError, SerializationError, WorkerCrashError,
+  CancelledError, InvalidArgumentError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
+  WorkerCrashError,
 } from './errors.js';
 import { type GidSource } from './gid.js';
 import { hasAfterHooks, runAfter, runBefore } from './hooks.js';
@@ -44,13 +45,21 @@ export interface EndpointParts {
   maxQueue: number;
   /** Called for a failure nobody observed by the time it settled. */
   onUnobserved(error: Error, gid: number): void;
+  /** Called when a task a worker had already claimed passes its deadline: stop it for real. */
+  onExpired?(gid: number): void;
+  /**
+   * Called when a task with a timeout is accepted. On a worker this asks the main thread to
+   * watch the deadline too: the task may land on this very worker and block it, timer and all.
+   */
+  onDeadline?(gid: number, timeoutMs: number): void;
   /** Marks the stretches that write shared memory, so a worker is never terminated in one. */
   safePoint?: { enter(): void; leave(): void };
 }
 
 export interface SubmitOptions {
   name?: string;
-  deadline?: number;
+  /** Rejects with TimeoutError after this long; a task still running then is stopped. */
+  timeoutMs?: number;
 }
 
 /** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */
@@ -129,7 +138,13 @@ export class Endpoint {
     task.codeId = codeId;
     task.parentGid = parent?.gid ?? 0;
     task.traceRoot = parent?.traceRoot ?? gid;
-    task.deadline = options?.deadline ?? 0;
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined) {
+      task.deadline = Date.now() + timeoutMs;
+      task.timeoutMs = timeoutMs;
+      task.timer = setTimeout(this.#expire, timeoutMs, task);
+      this.#parts.onDeadline?.(gid, timeoutMs);
+    }
     task.placement = placement;
     task.size = size;
     this.#track(task);
@@ -317,29 +332,54 @@ export class Endpoint {
 
   readonly #cancel = (task: TaskHandle<unknown>, reason: unknown): void => {
     if (task.settled || this.#pending[task.ticket] !== task) return;
-    if (task.slot >= 0) {
-      // Wins only while the slot still holds this task unclaimed: the claiming worker swaps the
-      // token first (executor.ts), and a reused slot carries another position.
-      const token = task.slot + Slot.TOKEN;
-      const seen = Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT);
-      if (seen !== task.position) return; // already started: not interrupted
-      // Stays tracked: the worker that claims the slot gives the credit back with a completion.
-    } else {
-      this.#untrack(task);
-      if (task.placement === Placement.port) this.#parts.parcels.drop(argsKey(task.gid));
-    }
+    if (!this.#withdraw(task)) return; // already started: not interrupted
     this.#parts.counters.bump(Counter.cancelled);
     const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
     this.#finish(task, false, error, false);
   };
+
+  /** At the deadline: a queued task never runs; one a worker has is settled now and stopped. */
+  readonly #expire = (task: TaskHandle<unknown>): void => {
+    if (task.settled || this.#pending[task.ticket] !== task) return;
+    const withdrawn = this.#withdraw(task);
+    this.#timedOut(task);
+    if (!withdrawn) this.#parts.onExpired?.(task.gid);
+  };
+
+  #timedOut(task: TaskHandle<unknown>): void {
+    this.#parts.counters.bump(Counter.timeouts);
+    this.#finish(task, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
+  }
+
+  /**
+   * Takes a task back before any worker starts it. False when a worker has already claimed it.
+   * A task withdrawn from the ring stays tracked: the worker that claims its slot skips it and
+   * gives the credit back with a completion.
+   */
+  #withdraw(task: TaskHandle<unknown>): boolean {
+    if (task.slot >= 0) {
+      // Wins only while the slot still holds this task unclaimed: the claiming worker swaps the
+      // token first (executor.ts), and a reused slot carries another position.
+      const token = task.slot + Slot.TOKEN;
+      return Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT) === task.position;
+    }
+    this.#untrack(task);
+    if (task.placement === Placement.port) this.#parts.parcels.drop(argsKey(task.gid));
+    return true;
+  }
 
   #settle(ticket: number, gid: number, outcome: number, value: unknown): void {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
     this.#inFlight--;
+    if (task.timer) clearTimeout(task.timer);
     if (this.overflowCount > 0) this.flushOverflow();
-    if (task.settled) return; // cancelled while queued; this completion gave its credit back
+    if (task.settled) return; // cancelled or timed out already; this completion gave its credit back
+    if (outcome === Outcome.timedOut) {
+      this.#timedOut(task);
+      return;
+    }
     if (outcome === Outcome.ok) {
       this.#finish(task, true, value);
       return;

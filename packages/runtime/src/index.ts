@@ -3,6 +3,7 @@
  * functions; every name here works the same on the main thread and inside a task.
  */
 export { go } from './go.js';
+export { timeout, goWithTimeout } from './timeout.js';
 export { tasks, type TaskFn, type TaskModule } from './task-ref.js';
 export { type Task } from './task.js';
 export { type Result } from './result.js';

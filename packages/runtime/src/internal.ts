@@ -18,7 +18,7 @@ export { setWorkerEndpoint } from './thread.js';
 export { logger } from './logger.js';
 export { viewsOf, type Views } from './views.js';
 export { type WorkerBoot } from './worker-data.js';
-export { RemoteParcels } from './control.js';
+export { ControlClient } from './control.js';
 export { Counter, CounterBlock } from '@routine/stats';
 export { connect, type Connection } from './connect.js';
 export { SafePoint, Safety, freeze, thaw } from './safety.js';

@@ -8,7 +8,7 @@
 import { Counter, CounterBlock } from '@routine/stats';
 import { type CompletionWriter, writeCompletion } from './completion.js';
 import { type Endpoint } from './endpoint.js';
-import { WorkerCrashError } from './errors.js';
+import { TimeoutError, WorkerCrashError } from './errors.js';
 import { ClaimState, claimEntryOffset, Outcome, Placement, PLACEMENT_MASK, SLOT_INTS, Slot, SlotF64, type Layout } from './layout.js';
 import { argsKey, type ParcelStore } from './parcels.js';
 import { type Ring } from './ring.js';
@@ -31,7 +31,7 @@ export class NoRoom extends Error {}
 /** A record copied out of a dead worker's claim table, waiting for room in a ring. */
 interface Deferred {
   record: Int32Array;
-  crash?: { error: WorkerCrashError };
+  crash?: { error: WorkerCrashError | TimeoutError };
 }
 
 export class Recovery {
@@ -46,8 +46,12 @@ export class Recovery {
     return this.#deferred.length;
   }
 
-  /** Handles every task worker `index` held. Returns how many were running (the panics). */
-  recover(index: number, cause: unknown, exitCode: number): number {
+  /**
+   * Handles every task worker `index` held. `stoppedGid` names the task it was terminated to stop
+   * (a timeout): that one is no panic, and its submitter has already settled it. Returns how many
+   * tasks failed with WorkerCrashError.
+   */
+  recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number {
     const { layout, i32, f64 } = this.#parts;
     const block = layout.workerBlocks[index];
     // The dead worker's block has no writer until its replacement starts, so we may write it.
@@ -67,6 +71,10 @@ export class Recovery {
       const gid = f64[entry / 2 + SlotF64.GID];
       if (state === ClaimState.claimed && this.#canRequeue(record, gid)) {
         this.#deferred.push({ record });
+        continue;
+      }
+      if (gid === stoppedGid) {
+        this.#deferred.push({ record, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
       panics++;
@@ -106,20 +114,21 @@ export class Recovery {
     return true;
   }
 
-  #complete(record: Int32Array, error: WorkerCrashError): boolean {
+  #complete(record: Int32Array, error: WorkerCrashError | TimeoutError): boolean {
     const { endpoint, writer } = this.#parts;
     const gid = new Float64Array(record.buffer, record.byteOffset, SLOT_INTS / 2)[SlotF64.GID];
     const reply = record[Slot.REPLY];
     const generation = record[Slot.REPLY_GEN];
     const wire = toWire(error);
+    const outcome = error instanceof TimeoutError ? Outcome.timedOut : Outcome.crashed;
     if (reply === 0) {
-      if (generation === 0) endpoint.settleExternally(record[Slot.TICKET], gid, Outcome.crashed, wire);
+      if (generation === 0) endpoint.settleExternally(record[Slot.TICKET], gid, outcome, wire);
       return true;
     }
     // A task started by a worker that has since been replaced has nobody left to tell.
     if (generation !== this.#parts.generationOf(reply - 1)) return true;
     try {
-      writeCompletion(writer, { gid, ticket: record[Slot.TICKET], reply, generation, outcome: Outcome.crashed, value: wire });
+      writeCompletion(writer, { gid, ticket: record[Slot.TICKET], reply, generation, outcome, value: wire });
       return true;
     } catch (failure) {
       if (failure instanceof NoRoom) return false;

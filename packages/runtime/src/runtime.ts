@@ -22,6 +22,8 @@ import { ParcelStore } from './parcels.js';
 import { NoRoom, Recovery } from './recovery.js';
 import { type Task, type TaskHandle } from './task.js';
 import { type TaskFn } from './task-ref.js';
+import { TaskStopper } from './task-stopper.js';
+import { checkTimeout } from './timeout.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
@@ -35,6 +37,9 @@ export class Runtime {
   readonly #parcels = new ParcelStore();
   readonly #pool: WorkerPool;
   readonly #recovery: Recovery;
+  readonly #stopper: TaskStopper;
+  /** Workers being terminated to stop a task that outlived its deadline, and that task's gid. */
+  readonly #stoppedFor = new Map<number, number>();
   readonly #inboxBell: Bell;
   readonly #log: Logger;
   #watching = false;
@@ -59,6 +64,7 @@ export class Runtime {
       onUnobserved: (error, gid) => {
         this.#log.error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a task failed and nobody awaited it');
       },
+      onExpired: (gid) => this.#stopper.stop(gid),
     });
     const { views, submissions, inboxes, arena } = this.#connection;
     views.i32[Header.MAGIC] = MAGIC;
@@ -84,6 +90,16 @@ export class Runtime {
       setup: this.#options.workerSetup,
       resourceLimits: this.#options.resourceLimits,
       onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
+      onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
+    });
+    this.#stopper = new TaskStopper({
+      layout: this.#layout,
+      i32: views.i32,
+      f64: views.f64,
+      terminate: (index, gid) => {
+        this.#stoppedFor.set(index, gid);
+        this.#pool.terminateWorker(index);
+      },
     });
     this.#recovery = new Recovery({
       layout: this.#layout,
@@ -109,6 +125,16 @@ export class Runtime {
    */
   go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
     return this.submit(fn, args);
+  }
+
+  /** `go` with a deadline; see the free function `timeout`. */
+  timeout<A extends unknown[], R>(ms: number, fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.submit(fn, args, { timeoutMs: checkTimeout(ms) });
+  }
+
+  /** Go's name for `timeout`. */
+  goWithTimeout<A extends unknown[], R>(ms: number, fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.timeout(ms, fn, ...args);
   }
 
   /** `go` with options; the variants (timeouts, names) build on it. */
@@ -188,11 +214,16 @@ export class Runtime {
   }
 
   #onWorkerDeath(index: number, error: unknown, exitCode: number): void {
-    const panics = this.#recovery.recover(index, error, exitCode);
-    this.#log.error(
-      { err: error, worker: index, exitCode, tasks: panics },
-      `routine: worker ${index} died${panics > 0 ? ` under ${panics} task(s)` : ''}; starting a replacement`,
-    );
+    const stoppedGid = this.#stoppedFor.get(index);
+    this.#stoppedFor.delete(index);
+    const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    if (stoppedGid === undefined || panics > 0) {
+      this.#log.error(
+        { err: error, worker: index, exitCode, tasks: panics },
+        `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
+          `${panics > 0 ? `, failing ${panics} task(s) running beside it` : ''}; starting a replacement`,
+      );
+    }
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
   }

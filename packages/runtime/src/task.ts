@@ -37,7 +37,10 @@ export class TaskHandle<R> implements Task<R> {
   codeId = 0;
   parentGid = 0;
   traceRoot = 0;
+  /** Epoch ms after which the task times out (0: never), the timeout it came from, and its timer. */
   deadline = 0;
+  timeoutMs = 0;
+  timer: NodeJS.Timeout | undefined = undefined;
   /** Where the payload goes (Placement) and its measured size. */
   placement = 0;
   size = 0;

@@ -18,6 +18,8 @@ export interface PoolOptions {
   setup?: string;
   resourceLimits?: ResourceLimits;
   onDeath(index: number, error: unknown, exitCode: number): void;
+  /** A worker started task `gid` with a timeout: stop it if it is still running then. */
+  onWatchDeadline(gid: number, timeoutMs: number): void;
 }
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
@@ -73,6 +75,11 @@ export class WorkerPool {
     );
   }
 
+  /** Terminates one worker; its death is reported through onDeath like any other. */
+  terminateWorker(index: number): void {
+    void this.#workers[index]?.terminate();
+  }
+
   async terminate(): Promise<void> {
     this.#stopping = true;
     await Promise.all(this.#workers.map((worker) => worker?.terminate()));
@@ -83,7 +90,7 @@ export class WorkerPool {
     const control = new MessageChannel();
     const parcelChannel = new MessageChannel();
     let alive = true;
-    serveControl(control.port1, parcelChannel.port1, parcels, () => alive);
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline });
     const boot: WorkerBoot = {
       buffer,
       layout,

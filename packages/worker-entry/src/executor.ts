@@ -135,9 +135,16 @@ export class Executor {
     i32.copyWithin(entry, slot, slot + SLOT_INTS);
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.claimed);
     submissions.release(slot, position);
-    if (token !== position) this.#dropCancelled(index);
+    if (token !== position) this.#drop(index, Outcome.cancelled);
+    else if (this.#expired(entry)) this.#drop(index, Outcome.timedOut);
     else this.#start(index);
     return true;
+  }
+
+  /** A task whose deadline passed before it could start never starts. */
+  #expired(entry: number): boolean {
+    const deadline = this.#f64[entry / 2 + SlotF64.DEADLINE];
+    return deadline !== 0 && Date.now() >= deadline;
   }
 
   #start(index: number): void {
@@ -184,7 +191,8 @@ export class Executor {
     }
     this.#inFlightAsync--;
     this.#preparing--;
-    this.#invoke(index, ready, args!);
+    if (this.#expired(entry)) this.#drop(index, Outcome.timedOut);
+    else this.#invoke(index, ready, args!);
     this.#parts.safePoint.leave();
     this.#kick?.();
   }
@@ -263,13 +271,16 @@ export class Executor {
     this.#freeEntries.push(index);
   }
 
-  /** A task cancelled while queued: free what it held, and return its submitter's credit. */
-  #dropCancelled(index: number): void {
+  /**
+   * A task cancelled or timed out before it started: free what it held, and tell its submitter
+   * (which gets its credit back, and settles it if it has not already).
+   */
+  #drop(index: number, outcome: number): void {
     const entry = this.#entries[index];
     const placement = this.#i32[entry + Slot.FLAGS] & PLACEMENT_MASK;
     if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
     else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(this.#f64[entry / 2 + SlotF64.GID]));
-    this.#complete(index, Outcome.cancelled, undefined);
+    this.#complete(index, outcome, undefined);
   }
 
   #spin(): boolean {

@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, bellOf, connect, GidSource, logger, RemoteParcels, RingHeader, SafePoint, setWorkerEndpoint,
+  adoptGidCounter, bellOf, connect, GidSource, logger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
   traceIdOf, WorkerWord, type WorkerBoot,
 } from '@routine/runtime/internal';
 import { Executor } from './executor.js';
@@ -14,7 +14,7 @@ installToolchainHelpers();
 const boot = workerData as WorkerBoot;
 adoptGidCounter(boot.gidCounter);
 const thread = 1 + boot.index;
-const parcels = new RemoteParcels(boot.control, boot.parcels);
+const control = new ControlClient(boot.control, boot.parcels);
 const block = boot.layout.workerBlocks[boot.index];
 const safePoint = new SafePoint(new Int32Array(boot.buffer), block / 4 + WorkerWord.SAFETY);
 const connection = connect({
@@ -23,8 +23,9 @@ const connection = connect({
   thread,
   generation: boot.generation,
   gids: new GidSource(boot.gidCounter),
-  parcels,
+  parcels: control,
   maxQueue: Infinity,
+  onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
   safePoint,
   onUnobserved(error, gid) {
     logger().error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a nested task failed and nobody awaited it');
@@ -38,7 +39,7 @@ const ownInbox = connection.inboxes[thread];
 await new Executor({
   ...connection,
   ownInbox,
-  parcels,
+  parcels: control,
   inboxBell: bellOf(ownInbox, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS),
   block,
   claimSlots: boot.layout.claimSlots,
