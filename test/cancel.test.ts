@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { CancelledError, createRuntime } from '@routine/runtime';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CancelledError, createRuntime, defaultRuntime, go, tasks, TimeoutError } from '@routine/runtime';
+
+type Nested = typeof import('./fixtures/nested.mjs');
+const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
 
 describe('cancel()', () => {
   it('a task still queued never runs and rejects with CancelledError carrying the reason', async () => {
@@ -43,7 +46,20 @@ describe('cancel()', () => {
     await rt.close();
   });
 
-  it('a running task is not interrupted by cancel()', async () => {
+  it('a running async task sees current().signal abort and settles as its code decides', async () => {
+    const rt = createRuntime({ workers: 1 });
+    const running = rt.go(nested.waitForAbort, 5000);
+    await expect.poll(() => rt.stats().active).toBe(1);
+    const started = Date.now();
+    running.cancel('stop now');
+    const error = await running.then(() => undefined, (e: CancelledError) => e);
+    expect(error?.name).toBe('CancelledError'); // the task rethrew its signal's reason
+    expect(error?.message).toMatch(/cancelled while running/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    await rt.close();
+  });
+
+  it('a running task that ignores its signal finishes normally', async () => {
     const rt = createRuntime({ workers: 1 });
     const running = rt.go(async (ms: number) => {
       await new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,3 +71,33 @@ describe('cancel()', () => {
     await rt.close();
   });
 });
+
+describe('go.with({ signal, timeoutMs, name })', () => {
+  it('an aborted signal cancels a queued task and aborts a running one', async () => {
+    const controller = new AbortController();
+    const first = go.with({ signal: controller.signal })(nested.waitForAbort, 5000);
+    await expect.poll(() => defaultRuntime().stats().active).toBeGreaterThan(0);
+    controller.abort('enough');
+    await expect(first).rejects.toBeInstanceOf(CancelledError);
+    // Already aborted: the task never starts.
+    const ran = new Int32Array(new SharedArrayBuffer(4));
+    const never = go.with({ signal: controller.signal })((r: Int32Array) => Atomics.store(r, 0, 1), ran);
+    await expect(never).rejects.toMatchObject({ name: 'CancelledError', cause: 'enough' });
+    expect(ran[0]).toBe(0);
+  });
+
+  it('name shows as current().name inside the task, timeoutMs works as timeout()', async () => {
+    const described = await go.with({ name: 'resize-images' })(nested.describe);
+    expect(described.name).toBe('resize-images');
+    const unnamed = await go(nested.describe);
+    expect(unnamed.name).toBeUndefined();
+    await expect(go.with({ timeoutMs: 50 })(nested.waitForAbort, 5000)).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('rejects bad options with a clear error', () => {
+    expect(() => go.with({ signal: 'nope' as never })).toThrow(/needs an AbortSignal/);
+    expect(() => go.with({ timeoutMs: -5 })).toThrow(/finite number of milliseconds/);
+  });
+});
+
+afterAll(() => defaultRuntime().close());

@@ -13,7 +13,8 @@
 import { CodeEntry, CodeHeader, CODE_ENTRY_BYTES, LINE_BYTES } from './layout.js';
 import { type Views } from './views.js';
 
-export const CodeKind = { inline: 1, module: 2 } as const;
+/** Task names (go.with({ name })) are interned here too, as text. */
+export const CodeKind = { inline: 1, module: 2, name: 3 } as const;
 export type CodeKind = (typeof CodeKind)[keyof typeof CodeKind];
 
 export class CodeTableFullError extends RangeError {

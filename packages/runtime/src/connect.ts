@@ -38,6 +38,7 @@ export interface ConnectOptions {
   onUnobserved(error: Error, gid: number): void;
   onExpired?(gid: number): void;
   onDeadline?(gid: number, timeoutMs: number): void;
+  onAbort?(gid: number): void;
   safePoint?: { enter(): void; leave(): void };
 }
 
@@ -64,6 +65,7 @@ export function connect(options: ConnectOptions): Connection {
     onUnobserved: options.onUnobserved,
     onExpired: options.onExpired,
     onDeadline: options.onDeadline,
+    onAbort: options.onAbort,
     safePoint: options.safePoint,
   });
   const workBell = bellOf(submissions, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);

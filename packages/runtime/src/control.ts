@@ -14,6 +14,7 @@ export interface ControlApi {
   takeParcel(key: string): Promise<Parcel>;
   dropParcel(key: string): void;
   watchDeadline(gid: number, timeoutMs: number): void;
+  abortTask(gid: number): void;
 }
 
 export interface ControlService {
@@ -22,6 +23,8 @@ export interface ControlService {
   alive(): boolean;
   /** Stop task `gid` if it is still running `timeoutMs` from now. */
   watchDeadline(gid: number, timeoutMs: number): void;
+  /** Abort the signal of task `gid`, which some worker is running. */
+  abort(gid: number): void;
 }
 
 interface ParcelMessage {
@@ -53,6 +56,9 @@ export function serveControl(control: MessagePort, parcels: MessagePort, service
     },
     watchDeadline(gid, timeoutMs) {
       service.watchDeadline(gid, timeoutMs);
+    },
+    abortTask(gid) {
+      service.abort(gid);
     },
   };
   expose(api, nodeEndpoint(control));
@@ -87,5 +93,9 @@ export class ControlClient implements ParcelClient {
 
   watchDeadline(gid: number, timeoutMs: number): void {
     void this.#control.watchDeadline(gid, timeoutMs);
+  }
+
+  abortTask(gid: number): void {
+    void this.#control.abortTask(gid);
   }
 }

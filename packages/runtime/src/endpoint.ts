@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import { type GidSource } from './gid.js';
 import { hasAfterHooks, runAfter, runBefore } from './hooks.js';
-import { INLINE_BYTES, INLINE_OFFSET, Outcome, Placement, PLACEMENT_MASK, Slot, SlotF64 } from './layout.js';
+import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, Slot, SlotF64 } from './layout.js';
 import { argsKey, resultKey, type ParcelClient } from './parcels.js';
 import { type Ring } from './ring.js';
 import { TaskHandle } from './task.js';
@@ -47,6 +47,8 @@ export interface EndpointParts {
   onUnobserved(error: Error, gid: number): void;
   /** Called when a task a worker had already claimed passes its deadline: stop it for real. */
   onExpired?(gid: number): void;
+  /** Called when a task a worker has already claimed is cancelled: abort its signal there. */
+  onAbort?(gid: number): void;
   /**
    * Called when a task with a timeout is accepted. On a worker this asks the main thread to
    * watch the deadline too: the task may land on this very worker and block it, timer and all.
@@ -58,6 +60,8 @@ export interface EndpointParts {
 
 export interface SubmitOptions {
   name?: string;
+  /** Aborting it cancels the task (see Task.cancel); already aborted, the task is never queued. */
+  signal?: AbortSignal;
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
 }
@@ -79,6 +83,7 @@ export class Endpoint {
   readonly #credits: number;
   readonly #codeIds = new WeakMap<object, number>();
   readonly #sourceIds = new Map<string, number>();
+  readonly #nameIds = new Map<string, number>();
   #suspects: { task: TaskHandle<unknown>; error: Error }[] = [];
   #closed = false;
   readonly #safePoint: { enter(): void; leave(): void };
@@ -113,6 +118,12 @@ export class Endpoint {
     }
     // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
     runBefore(task.parentGid, task.gid);
+    const signal = options?.signal;
+    if (signal) {
+      const onAbort = (): void => task.cancel(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      task.onSettled(() => signal.removeEventListener('abort', onAbort));
+    }
     return task;
   }
 
@@ -125,6 +136,7 @@ export class Endpoint {
     const size = this.#encoder.measure(args);
     if (size instanceof UncloneableValue) throw uncloneable(`argument ${size.index}`, size);
     const gid = this.#parts.gids.next();
+    if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
     let placement: number = Placement.inline;
     if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {
       // Shared memory cannot carry it (shared or moved buffers), or it could never fit the arena.
@@ -147,6 +159,7 @@ export class Endpoint {
     }
     task.placement = placement;
     task.size = size;
+    if (options?.name !== undefined) task.nameId = this.#nameIdOf(options.name);
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.overflowCount > 0 || !this.#push(task, args)) {
@@ -254,7 +267,27 @@ export class Endpoint {
   #untrack(task: TaskHandle<unknown>): void {
     this.#pending[task.ticket] = undefined;
     this.#freeTickets.push(task.ticket);
-    this.#pendingCount--;
+    // The thread may be waiting on its inbox only because tasks were pending; if the last one
+    // settled some other way (a cancel, a timeout, a crash), it must look again.
+    if (--this.#pendingCount === 0) this.#parts.inbox.wake();
+  }
+
+  /** A task whose signal was aborted before it was submitted: settled, never queued. */
+  #cancelledAtOnce<R>(gid: number, reason: unknown): TaskHandle<R> {
+    const task = new TaskHandle<R>(gid, this.#cancel);
+    this.#parts.counters.bump(Counter.launched);
+    this.#parts.counters.bump(Counter.cancelled);
+    task.settle(false, new CancelledError(`task ${gid} was cancelled before it started: its signal was already aborted`, { cause: reason, gid }));
+    return task;
+  }
+
+  #nameIdOf(name: string): number {
+    let id = this.#nameIds.get(name);
+    if (id === undefined) {
+      id = this.#parts.code.register(CodeKind.name, String(name));
+      this.#nameIds.set(name, id);
+    }
+    return id;
   }
 
   #codeIdOf(fn: unknown): number {
@@ -304,7 +337,7 @@ export class Endpoint {
     task.detached = undefined;
     i32[slot + Slot.TOKEN] = position;
     i32[slot + Slot.REF] = task.codeId;
-    i32[slot + Slot.FLAGS] = task.placement;
+    i32[slot + Slot.FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT);
     i32[slot + Slot.REPLY] = this.#parts.inboxIndex;
     i32[slot + Slot.REPLY_GEN] = this.#parts.generation;
     i32[slot + Slot.TICKET] = task.ticket;
@@ -332,7 +365,11 @@ export class Endpoint {
 
   readonly #cancel = (task: TaskHandle<unknown>, reason: unknown): void => {
     if (task.settled || this.#pending[task.ticket] !== task) return;
-    if (!this.#withdraw(task)) return; // already started: not interrupted
+    if (!this.#withdraw(task)) {
+      // A worker has it: abort its current().signal there; it settles as its code decides.
+      this.#parts.onAbort?.(task.gid);
+      return;
+    }
     this.#parts.counters.bump(Counter.cancelled);
     const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
     this.#finish(task, false, error, false);

@@ -1,6 +1,35 @@
 import { submit } from './default-runtime.js';
+import { InvalidArgumentError } from './errors.js';
 import { type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
+import { checkTimeout } from './timeout.js';
+
+/** Options for `go.with`. */
+export interface GoOptions {
+  /** Aborting it cancels the task: a queued one never runs, a running one sees current().signal abort. */
+  signal?: AbortSignal;
+  /** As `timeout(ms, ...)`. */
+  timeoutMs?: number;
+  /** Shows as current().name inside the task. */
+  name?: string;
+}
+
+function goFn<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+  return submit<R>(fn, args);
+}
+
+/** `go` with options: `go.with({ signal, timeoutMs, name })(fn, ...args)`. */
+function goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`go.with() takes an options object ({ signal, timeoutMs, name }), got ${String(options)}`);
+  }
+  const { signal, name } = options;
+  const timeoutMs = options.timeoutMs === undefined ? undefined : checkTimeout(options.timeoutMs);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('go.with({ signal }) needs an AbortSignal, e.g. new AbortController().signal');
+  }
+  return <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> => submit<R>(fn, args, { timeoutMs, name, signal });
+}
 
 /**
  * Runs `fn(...args)` on a worker thread, like Go's `go` statement, and returns a Task handle at
@@ -13,6 +42,4 @@ import { type TaskFn } from './task-ref.js';
  * (QueueFullError) or a closed runtime (RuntimeClosedError). Inside a task it starts a nested
  * task on the same runtime, with the caller as its parent.
  */
-export function go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-  return submit<R>(fn, args);
-}
+export const go: typeof goFn & { with: typeof goWith } = Object.assign(goFn, { with: goWith });

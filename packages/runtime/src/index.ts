@@ -2,7 +2,7 @@
  * @routine/runtime: Go-style goroutines for Node.js. See the README for the rules of task
  * functions; every name here works the same on the main thread and inside a task.
  */
-export { go } from './go.js';
+export { go, type GoOptions } from './go.js';
 export { timeout, goWithTimeout } from './timeout.js';
 export { tasks, type TaskFn, type TaskModule } from './task-ref.js';
 export { type Task } from './task.js';

@@ -22,3 +22,4 @@ export { ControlClient } from './control.js';
 export { Counter, CounterBlock } from '@routine/stats';
 export { connect, type Connection } from './connect.js';
 export { SafePoint, Safety, freeze, thaw } from './safety.js';
+export { CancelledError } from './errors.js';

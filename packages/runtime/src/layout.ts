@@ -61,7 +61,8 @@ export const RING_HEADER_BYTES = 6 * LINE_BYTES;
  *   int32  0 SEQ        ring: Vyukov sequence number; claim table: ClaimState
  *   int32  1 TOKEN      submission: cancellation token (see cancel in endpoint.ts)
  *   int32  2 REF        submission: code table id; completion: Outcome
- *   int32  3 FLAGS      payload placement (Placement) in bits 0-1
+ *   int32  3 FLAGS      bits 0-1 payload placement (Placement), bit 2 ABORT_BIT (set in a claim
+ *                       entry when the task is cancelled while running), bits 8-31 name id + 1
  *   int32  4 REPLY      inbox the completion goes to
  *   int32  5 REPLY_GEN  generation of that inbox's owner when the task was sent
  *   int32  6 TICKET     the submitter's local handle for the task, echoed in its completion
@@ -91,6 +92,9 @@ export const INLINE_BYTES = SLOT_BYTES - INLINE_OFFSET;
 
 export const Placement = { inline: 0, arena: 1, port: 2 } as const;
 export const PLACEMENT_MASK = 3;
+export const ABORT_BIT = 1 << 2;
+/** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
+export const NAME_SHIFT = 8;
 
 /** What a completion slot's REF word says about the task. */
 export const Outcome = { ok: 0, error: 1, crashed: 2, cancelled: 3, timedOut: 4 } as const;

@@ -127,6 +127,17 @@ export class Ring {
     }
   }
 
+  /**
+   * Wakes whoever waits on the data doorbell without publishing anything: for a consumer whose
+   * reason to wait ended some other way (its last pending task settled outside the ring).
+   */
+  wake(): void {
+    if (Atomics.load(this.#i32, this.#base + RingHeader.DATA_WAITERS) !== 0) {
+      Atomics.add(this.#i32, this.#base + RingHeader.DATA_SEQ, 1);
+      Atomics.notify(this.#i32, this.#base + RingHeader.DATA_SEQ);
+    }
+  }
+
   /** A hint: true when the next position holds nothing written. */
   isEmpty(): boolean {
     const pos = Atomics.load(this.#i32, this.#base + RingHeader.HEAD);

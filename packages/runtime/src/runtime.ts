@@ -15,7 +15,8 @@ import { Encoder } from './codec.js';
 import { type SubmitOptions } from './endpoint.js';
 import { RuntimeClosedError } from './errors.js';
 import { GidSource, gidCounter } from './gid.js';
-import { Header, MAGIC, planLayout, RingHeader, RunState, type Layout } from './layout.js';
+import { ABORT_BIT, Header, MAGIC, planLayout, RingHeader, RunState, Slot, type Layout } from './layout.js';
+import { findClaim } from './claims.js';
 import { logger as defaultLogger, setLogger } from './logger.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { ParcelStore } from './parcels.js';
@@ -65,6 +66,7 @@ export class Runtime {
         this.#log.error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a task failed and nobody awaited it');
       },
       onExpired: (gid) => this.#stopper.stop(gid),
+      onAbort: (gid) => this.#abort(gid),
     });
     const { views, submissions, inboxes, arena } = this.#connection;
     views.i32[Header.MAGIC] = MAGIC;
@@ -91,6 +93,7 @@ export class Runtime {
       resourceLimits: this.#options.resourceLimits,
       onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
       onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
+      onAbort: (gid) => this.#abort(gid),
     });
     this.#stopper = new TaskStopper({
       layout: this.#layout,
@@ -206,6 +209,26 @@ export class Runtime {
       if (!this.#closing || endpoint.pendingCount === 0) this.#release();
       this.#drained?.();
     }
+  }
+
+  /**
+   * Cancelling a task a worker already holds: mark its claim entry, then wake that worker (through
+   * its inbox doorbell) so it aborts the task's signal. A synchronous task sees it only once it
+   * returns; an async one at its next turn of the event loop.
+   */
+  #abort(gid: number, attempt = 0): void {
+    const { views, inboxes } = this.#connection;
+    const found = findClaim(this.#layout, views.i32, views.f64, gid);
+    if (!found) {
+      // A worker may have swapped the task's token an instant before its claim entry shows it;
+      // look again shortly. If the task simply finished, nothing is found again, harmlessly.
+      if (attempt < 3) setTimeout(() => this.#abort(gid, attempt + 1), 1).unref();
+      return;
+    }
+    Atomics.or(views.i32, found.entry + Slot.FLAGS, ABORT_BIT);
+    const bell = inboxes[1 + found.worker].word(RingHeader.DATA_SEQ);
+    Atomics.add(views.i32, bell, 1);
+    Atomics.notify(views.i32, bell);
   }
 
   #release(): void {

@@ -4,8 +4,19 @@
  * side as an Error whose `name` and `constructor.name` are the original class name, so
  * `err.name === 'ValidationError'` and `String(err)` read as they did in the worker.
  */
+import {
+  BrokenCircuitError, CancelledError, InvalidArgumentError, QueueFullError, RoutineError, RuntimeClosedError,
+  SerializationError, TimeoutError, WorkerCrashError,
+} from './errors.js';
+
 const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
   Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+/** routine's own errors come back as themselves, so `instanceof TimeoutError` works across threads. */
+const ROUTINE_ERRORS: Record<string, new (message: string, options?: { cause?: unknown }) => Error> = {
+  RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, RuntimeClosedError,
+  BrokenCircuitError, SerializationError, InvalidArgumentError,
 };
 
 export interface WireError {
@@ -38,9 +49,10 @@ export function toWire(error: unknown, depth = 0): WireError {
 }
 
 export function fromWire(wire: WireError): Error {
-  const Base = BUILTIN_ERRORS[wire.name] ?? Error;
   let cause: unknown;
   if (wire.cause !== undefined) cause = 'value' in wire.cause ? wire.cause.value : fromWire(wire.cause as WireError);
+  const Routine = ROUTINE_ERRORS[wire.name];
+  const Base = Routine ?? BUILTIN_ERRORS[wire.name] ?? Error;
   const error = cause === undefined ? new Base(wire.message) : new Base(wire.message, { cause });
   if (Base === Error && wire.name !== 'Error') {
     // Keep the class name visible to `instanceof`-free checks and to inspection.
@@ -51,8 +63,13 @@ export function fromWire(wire: WireError): Error {
       writable: true,
     });
   }
-  if (wire.fields) Object.assign(error, wire.fields);
-  if (wire.code !== undefined) (error as Error & { code?: unknown }).code = wire.code;
+  if (wire.fields) {
+    const fields = { ...wire.fields };
+    // A routine error's `code` is its class's own; the wire copy must not shadow it.
+    if (Routine) delete fields.code;
+    Object.assign(error, fields);
+  }
+  if (wire.code !== undefined && !Routine) (error as Error & { code?: unknown }).code = wire.code;
   if (wire.thrown !== undefined) (error as Error & { thrown?: unknown }).thrown = wire.thrown;
   if (wire.stack !== undefined) error.stack = wire.stack;
   return error;

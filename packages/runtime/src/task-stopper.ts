@@ -4,7 +4,8 @@
  * left half-claimed. Recovery then requeues what the worker had claimed but not started, and a
  * replacement brings the pool back to full size.
  */
-import { ClaimState, claimEntryOffset, Slot, SlotF64, WorkerWord, type Layout } from './layout.js';
+import { findClaim, holds } from './claims.js';
+import { ClaimState, Slot, WorkerWord, type Layout } from './layout.js';
 import { freeze, thaw } from './safety.js';
 
 /** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
@@ -26,38 +27,21 @@ export class TaskStopper {
   }
 
   stop(gid: number): void {
-    const found = this.#find(gid);
+    const { i32, f64, layout } = this.#parts;
+    const found = findClaim(layout, i32, f64, gid);
     // Not found: it finished meanwhile. Claimed but not started: its worker checks the deadline
     // before it starts it, so it never will.
-    if (!found || this.#parts.i32[found.entry + Slot.SEQ] !== ClaimState.running) return;
-    const { i32, layout } = this.#parts;
+    if (!found || i32[found.entry + Slot.SEQ] !== ClaimState.running) return;
     const safety = layout.workerBlocks[found.worker] / 4 + WorkerWord.SAFETY;
     if (!freeze(i32, safety)) {
       setTimeout(() => this.stop(gid), RETRY_MS).unref();
       return;
     }
     // Frozen: the claim table cannot change now. Is the task still the one running there?
-    if (!this.#holds(found.entry, gid, ClaimState.running)) {
+    if (!holds(i32, f64, found.entry, gid, ClaimState.running)) {
       thaw(i32, safety);
       return;
     }
     this.#parts.terminate(found.worker, gid);
-  }
-
-  #find(gid: number): { worker: number; entry: number } | undefined {
-    const { layout } = this.#parts;
-    for (let worker = 0; worker < layout.workers; worker++) {
-      for (let j = 0; j < layout.claimSlots; j++) {
-        const entry = claimEntryOffset(layout.workerBlocks[worker], j) / 4;
-        if (this.#holds(entry, gid)) return { worker, entry };
-      }
-    }
-    return undefined;
-  }
-
-  #holds(entry: number, gid: number, state?: number): boolean {
-    const { i32, f64 } = this.#parts;
-    const current = Atomics.load(i32, entry + Slot.SEQ);
-    return current !== ClaimState.free && (state === undefined || current === state) && f64[entry / 2 + SlotF64.GID] === gid;
   }
 }

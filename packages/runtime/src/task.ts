@@ -11,8 +11,10 @@ export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
   readonly gid: number;
   /**
-   * Cancels the task if it has not started: it never runs and rejects with `CancelledError`.
-   * A task already running is not interrupted.
+   * Cancels the task. If it has not started it never runs and rejects with `CancelledError`. If
+   * it is running, its `current().signal` aborts (with a CancelledError as reason) and it settles
+   * as its code decides: an async task sees this at its next turn of the event loop; a
+   * synchronous one cannot, and finishes.
    */
   cancel(reason?: unknown): void;
   /** Settles with the outcome; never rejects. */
@@ -46,6 +48,9 @@ export class TaskHandle<R> implements Task<R> {
   size = 0;
   /** Overflow only: the measured arguments, waiting to be written into the ring. */
   detached: Detached | undefined = undefined;
+  /** Code-table id of the task's name, or -1. */
+  nameId = -1;
+  #onSettled: (() => void)[] | undefined;
   #state = PENDING;
   /** The value or the error, once settled. */
   #outcome: unknown = undefined;
@@ -102,7 +107,14 @@ export class TaskHandle<R> implements Task<R> {
     this.#outcome = outcome;
     if (ok) this.#resolve?.(outcome as R);
     else this.#reject?.(outcome as Error);
+    if (this.#onSettled) for (const listener of this.#onSettled) listener();
     return true;
+  }
+
+  /** Runs `listener` once the task settles, without counting as observing it. */
+  onSettled(listener: () => void): void {
+    if (this.#state !== PENDING) listener();
+    else (this.#onSettled ??= []).push(listener);
   }
 
   #promiseOf(): Promise<R> {

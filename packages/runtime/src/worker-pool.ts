@@ -20,6 +20,8 @@ export interface PoolOptions {
   onDeath(index: number, error: unknown, exitCode: number): void;
   /** A worker started task `gid` with a timeout: stop it if it is still running then. */
   onWatchDeadline(gid: number, timeoutMs: number): void;
+  /** A worker cancelled task `gid`, which another worker is running. */
+  onAbort(gid: number): void;
 }
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
@@ -90,7 +92,7 @@ export class WorkerPool {
     const control = new MessageChannel();
     const parcelChannel = new MessageChannel();
     let alive = true;
-    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline });
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort });
     const boot: WorkerBoot = {
       buffer,
       layout,

@@ -28,6 +28,18 @@ export class CodeCache {
     this.#table = table;
   }
 
+  readonly #names = new Map<number, string>();
+
+  /** A task name interned by `go.with({ name })`. */
+  name(id: number): string {
+    let name = this.#names.get(id);
+    if (name === undefined) {
+      name = this.#table.read(id).text;
+      this.#names.set(id, name);
+    }
+    return name;
+  }
+
   /** The compiled function, a promise of it while a module loads, or a thrown load error. */
   get(id: number): Compiled | Promise<Compiled> {
     const known = this.#compiled[id];

@@ -19,7 +19,7 @@ import {
   type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
   Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
   argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint,
+  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError,
 } from '@routine/runtime/internal';
 import { CodeCache, type Compiled } from './compile.js';
 
@@ -62,6 +62,8 @@ export class Executor {
   #inFlightAsync = 0;
   /** Of those, the ones still loading: while any is, this worker claims nothing more. */
   #preparing = 0;
+  /** Context of each async task in flight, by claim entry, so a cancel can abort its signal. */
+  readonly #contexts: (TaskContext | undefined)[] = [];
   #kick: (() => void) | undefined;
 
   constructor(parts: ExecutorParts) {
@@ -103,6 +105,7 @@ export class Executor {
 
   #pump(): boolean {
     const { endpoint, safePoint } = this.#parts;
+    if (this.#inFlightAsync > 0) this.#deliverAborts();
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
     safePoint.enter();
@@ -115,6 +118,25 @@ export class Executor {
       safePoint.leave();
     }
     return worked;
+  }
+
+  /** Aborts the signal of every async task in flight whose claim entry the main thread marked. */
+  #deliverAborts(): void {
+    for (let index = 0; index < this.#entries.length; index++) {
+      if (!this.#abortPending(index)) continue;
+      const context = this.#contexts[index]!;
+      context.controller ??= new AbortController();
+      context.controller.abort(new CancelledError(`task ${context.gid} was cancelled while running`, { gid: context.gid }));
+    }
+  }
+
+  #abortPending(index: number): boolean {
+    const context = this.#contexts[index];
+    return (
+      context !== undefined &&
+      (Atomics.load(this.#i32, this.#entries[index] + Slot.FLAGS) & ABORT_BIT) !== 0 &&
+      context.controller?.signal.aborted !== true
+    );
   }
 
   #mayClaim(): boolean {
@@ -218,7 +240,13 @@ export class Executor {
     const i32 = this.#i32;
     const entry = this.#entries[index];
     const f = entry / 2;
-    const context: TaskContext = { gid: this.#f64[f + SlotF64.GID], parentGid: this.#f64[f + SlotF64.PARENT], traceRoot: this.#f64[f + SlotF64.TRACE] };
+    const nameId = i32[entry + Slot.FLAGS] >>> NAME_SHIFT;
+    const context: TaskContext = {
+      gid: this.#f64[f + SlotF64.GID],
+      parentGid: this.#f64[f + SlotF64.PARENT],
+      traceRoot: this.#f64[f + SlotF64.TRACE],
+      ...(nameId === 0 ? {} : { name: this.#code.name(nameId - 1) }),
+    };
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
@@ -237,6 +265,7 @@ export class Executor {
     this.#parts.safePoint.resume(depth);
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       this.#inFlightAsync++;
+      this.#contexts[index] = context;
       (result as PromiseLike<unknown>).then(
         (value) => this.#completeAsync(index, Outcome.ok, value),
         (error: unknown) => this.#completeAsync(index, Outcome.error, toWire(error)),
@@ -267,6 +296,7 @@ export class Executor {
     });
     if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
     else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    this.#contexts[index] = undefined;
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.free);
     this.#freeEntries.push(index);
   }
@@ -302,13 +332,15 @@ export class Executor {
     }
     const waits = [];
     if (this.#mayClaim()) waits.push(armAsync(workBell));
-    if (endpoint.pendingCount > 0) waits.push(armAsync(inboxBell));
+    // The inbox doorbell also carries cancels of running tasks (see Runtime.#abort).
+    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(inboxBell));
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
     // Re-check after arming: anything published before we armed is seen here, anything after
     // rings a bell we are now waiting on.
     const ready =
       (this.#mayClaim() && !submissions.isEmpty()) ||
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
+      this.#contexts.some((_, index) => this.#abortPending(index)) ||
       this.#stopped();
     if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
     for (const wait of waits) wait.disarm();

@@ -26,6 +26,7 @@ const connection = connect({
   parcels: control,
   maxQueue: Infinity,
   onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
+  onAbort: (gid) => control.abortTask(gid),
   safePoint,
   onUnobserved(error, gid) {
     logger().error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a nested task failed and nobody awaited it');
