@@ -4,6 +4,8 @@
  */
 export { go, type GoOptions } from './go.js';
 export { timeout, goWithTimeout } from './timeout.js';
+export { goWithRecover, goWithCleanup } from './recover.js';
+export { spawnMany, awaitAll, sleep } from './spawn.js';
 export { tasks, type TaskFn, type TaskModule } from './task-ref.js';
 export { type Task } from './task.js';
 export { type Result } from './result.js';

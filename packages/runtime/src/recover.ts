@@ -1,0 +1,35 @@
+import { submit } from './default-runtime.js';
+import { logger } from './logger.js';
+import { type Result } from './result.js';
+import { type Task, type TaskHandle } from './task.js';
+import { type TaskFn } from './task-ref.js';
+
+/**
+ * `go` that never rejects: the outcome as a Result, whether the task returned, threw, its worker
+ * died under it (WorkerCrashError), or the call itself was refused (a capture, an uncloneable
+ * argument, a closed runtime).
+ */
+export function goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
+  try {
+    return submit<R>(fn, args).result();
+  } catch (error) {
+    return Promise.resolve({ ok: false, error: error as Error });
+  }
+}
+
+/**
+ * `go`, then `cleanup()` on this thread once the task settles, whatever the outcome (like a Go
+ * `defer` around the goroutine). Cleanup does not count as observing the task: a failure nobody
+ * awaits is still reported. A cleanup that throws is logged.
+ */
+export function goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
+  const task = submit<R>(fn, args) as TaskHandle<R>;
+  task.onSettled(() => {
+    try {
+      cleanup();
+    } catch (error) {
+      logger().error({ err: error, gid: task.gid }, 'routine: a goWithCleanup cleanup threw');
+    }
+  });
+  return task;
+}

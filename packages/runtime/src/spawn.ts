@@ -1,0 +1,25 @@
+import { submit } from './default-runtime.js';
+import { InvalidArgumentError } from './errors.js';
+import { type Result } from './result.js';
+import { type Task } from './task.js';
+import { type TaskFn } from './task-ref.js';
+
+/** Starts `count` tasks, `fn(0)` to `fn(count - 1)`, and returns their handles in order. */
+export function spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, got ${String(count)}`);
+  }
+  const started: Task<R>[] = [];
+  for (let id = 0; id < count; id++) started.push(submit<R>(fn, [id]));
+  return started;
+}
+
+/** Waits for every task and gives each outcome, in order; never rejects. */
+export function awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
+  return Promise.all(tasks.map((task) => task.result()));
+}
+
+/** Resolves after `ms` milliseconds, on any thread. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
