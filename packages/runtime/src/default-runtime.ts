@@ -34,3 +34,8 @@ export function submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions)
   const endpoint = workerEndpoint();
   return endpoint ? endpoint.submit<R>(fn, args, options) : defaultRuntime().submit<R>(fn, args, options);
 }
+
+/** A gid from this thread's runtime, for a handle that must exist before its task is submitted. */
+export function reserveGid(): number {
+  return workerEndpoint()?.reserveGid() ?? defaultRuntime().reserveGid();
+}

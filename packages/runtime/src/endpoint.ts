@@ -62,6 +62,8 @@ export interface SubmitOptions {
   name?: string;
   /** Aborting it cancels the task (see Task.cancel); already aborted, the task is never queued. */
   signal?: AbortSignal;
+  /** A gid taken earlier with reserveGid(), for a handle that had to exist before its task. */
+  gid?: number;
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
 }
@@ -108,6 +110,11 @@ export class Endpoint {
     this.#closed = true;
   }
 
+  /** A gid for a task to be submitted later (pass it as SubmitOptions.gid). */
+  reserveGid(): number {
+    return this.#parts.gids.next();
+  }
+
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     this.#safePoint.enter();
     let task: TaskHandle<R>;
@@ -135,7 +142,7 @@ export class Endpoint {
     }
     const size = this.#encoder.measure(args);
     if (size instanceof UncloneableValue) throw uncloneable(`argument ${size.index}`, size);
-    const gid = this.#parts.gids.next();
+    const gid = options?.gid ?? this.#parts.gids.next();
     if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
     let placement: number = Placement.inline;
     if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {

@@ -147,6 +147,11 @@ export class Runtime {
     return task;
   }
 
+  /** A gid for a task to be submitted later, with SubmitOptions.gid. */
+  reserveGid(): number {
+    return this.#connection.endpoint.reserveGid();
+  }
+
   /** Counters read from shared memory; see @routine/stats. */
   stats(): StatsSnapshot {
     const blocks = this.#layout.counterBlocks;
