@@ -47,6 +47,8 @@ describe('codec', () => {
     const encoder = new Encoder();
     expect(encoder.measure([new Int32Array(new SharedArrayBuffer(4))])).toBe(NEEDS_PORT);
     expect(encoder.measure([{ nested: new SharedArrayBuffer(4) }])).toBe(NEEDS_PORT);
+    // A view on shared memory inside an object must be shared too, never silently copied.
+    expect(encoder.measure([{ view: new Int32Array(new SharedArrayBuffer(4)) }])).toBe(NEEDS_PORT);
     expect(encoder.measure([transfer(new ArrayBuffer(4), [])])).toBe(NEEDS_PORT);
     const problem = encoder.measure([1, Symbol('s')]);
     expect(problem).toBeInstanceOf(UncloneableValue);

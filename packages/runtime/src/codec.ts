@@ -14,7 +14,7 @@
  * which must be shared rather than copied) and `transfer()` wrappers make `measure` return
  * NEEDS_PORT: those travel by postMessage (parcels.ts).
  */
-import { serialize, deserialize } from 'node:v8';
+import { DefaultSerializer, deserialize } from 'node:v8';
 import { type Views } from './views.js';
 import { Transfer } from './transfer.js';
 
@@ -37,6 +37,30 @@ const TYPED_CONSTRUCTORS = [
 type TypedArray = InstanceType<(typeof TYPED_CONSTRUCTORS)[number]>;
 
 export const NEEDS_PORT = -1;
+
+const SHARED_VIEW = Symbol('a view on shared memory');
+
+/**
+ * Node's serializer copies every typed array as a host object, SharedArrayBuffer-backed ones too,
+ * which would silently turn shared memory into a private copy. This one refuses them instead, so
+ * the value goes by port, where structured clone shares them.
+ */
+const writeHostObject = (DefaultSerializer.prototype as unknown as { _writeHostObject(object: object): void })._writeHostObject;
+
+class SharingSerializer extends DefaultSerializer {
+  // Node's hook for host objects (typed arrays among them); not in its type definitions.
+  _writeHostObject(object: object): void {
+    if (ArrayBuffer.isView(object) && !(object.buffer instanceof ArrayBuffer)) throw SHARED_VIEW;
+    writeHostObject.call(this, object);
+  }
+}
+
+function serialize(value: unknown): Buffer {
+  const serializer = new SharingSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  return serializer.releaseBuffer();
+}
 
 /** Bytes a bulk body may be pushed forward to reach an 8-byte boundary. */
 const ALIGN_SLACK = 7;
@@ -97,7 +121,7 @@ export class Encoder {
         try {
           blob = serialize(value);
         } catch (error) {
-          if (isCloneable(value)) return NEEDS_PORT; // e.g. holds a SharedArrayBuffer
+          if (error === SHARED_VIEW || isCloneable(value)) return NEEDS_PORT; // holds shared memory
           return new UncloneableValue(i, error);
         }
         (this.#blobs ??= [])[i] = blob;

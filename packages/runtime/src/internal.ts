@@ -23,3 +23,4 @@ export { Counter, CounterBlock } from '@routine/stats';
 export { connect, type Connection } from './connect.js';
 export { SafePoint, Safety, freeze, thaw } from './safety.js';
 export { CancelledError } from './errors.js';
+export { revive } from './revive.js';

@@ -19,7 +19,7 @@ import {
   type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
   Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
   argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError,
+  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError, revive,
 } from '@routine/runtime/internal';
 import { CodeCache, type Compiled } from './compile.js';
 
@@ -196,7 +196,8 @@ export class Executor {
     let args: unknown[];
     try {
       ready = await compiled;
-      if (placement === Placement.port) args = (await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values;
+      // Arguments that had to come by port are the ones that may hold shared primitives.
+      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values);
     } catch (error) {
       this.#parts.safePoint.enter();
       this.#failPreparation(index, placement, error);
