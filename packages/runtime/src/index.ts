@@ -8,6 +8,7 @@ export { goWithRecover, goWithCleanup } from './recover.js';
 export { spawnMany, awaitAll, sleep } from './spawn.js';
 export { group, Group, type GroupOptions } from './group.js';
 export { waitGroup, WaitGroup } from './wait-group.js';
+export { createPool, getPool, Pool, type PoolOptions, type PoolStats } from './pool.js';
 export { tasks, type TaskFn, type TaskModule } from './task-ref.js';
 export { type Task } from './task.js';
 export { type Result } from './result.js';

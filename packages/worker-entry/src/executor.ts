@@ -287,6 +287,9 @@ export class Executor {
   #complete(index: number, outcome: number, value: unknown): void {
     const i32 = this.#i32;
     const entry = this.#entries[index];
+    // Counted before the completion is published, so whoever sees the task settle sees it counted.
+    if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
+    else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
     writeCompletion(this.#writer, {
       gid: this.#f64[entry / 2 + SlotF64.GID],
       ticket: i32[entry + Slot.TICKET],
@@ -295,8 +298,6 @@ export class Executor {
       outcome,
       value,
     });
-    if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
-    else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
     this.#contexts[index] = undefined;
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.free);
     this.#freeEntries.push(index);
