@@ -5,6 +5,8 @@
 export { go, type GoOptions } from './go.js';
 export { timeout, goWithTimeout } from './timeout.js';
 export { goWithRecover, goWithCleanup } from './recover.js';
+export { goWithRetry, goWithCircuitBreaker, configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './resilience.js';
+export { goMust, setFatalHandler, type FatalHandler } from './must.js';
 export { spawnMany, awaitAll, sleep } from './spawn.js';
 export { group, Group, type GroupOptions } from './group.js';
 export { waitGroup, WaitGroup } from './wait-group.js';

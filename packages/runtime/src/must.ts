@@ -1,0 +1,27 @@
+import { submit } from './default-runtime.js';
+import { logger } from './logger.js';
+import { type Task, type TaskHandle } from './task.js';
+import { type TaskFn } from './task-ref.js';
+
+export type FatalHandler = (error: Error, gid: number) => void;
+
+let onFatal: FatalHandler = () => process.exit(1);
+
+/** What `goMust` does after logging a failure at fatal; the default exits the process. */
+export function setFatalHandler(handler: FatalHandler): void {
+  onFatal = handler;
+}
+
+/**
+ * `go` for work the program cannot go on without: if the task fails (error, panic, timeout) it is
+ * logged at fatal level and the fatal handler runs (default `process.exit(1)`).
+ */
+export function goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+  const task = submit<R>(fn, args) as TaskHandle<R>;
+  void task.result().then((result) => {
+    if (result.ok) return;
+    logger().fatal({ err: result.error, gid: task.gid }, 'routine: a goMust task failed');
+    onFatal(result.error, task.gid);
+  });
+  return task;
+}
