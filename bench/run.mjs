@@ -72,3 +72,6 @@ if (ours && peers.length > 0) {
   }
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ threads, rounds, results, samples }, null, 2));
+
+// What routine's own wrappers (group, pool, timeout) cost over plain go.
+process.stdout.write(execFileSync(process.execPath, [new URL('./overhead.mjs', import.meta.url).pathname], { encoding: 'utf8', timeout: 300_000 }));

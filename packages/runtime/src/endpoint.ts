@@ -125,14 +125,37 @@ export class Endpoint {
     }
     // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
     runBefore(task.parentGid, task.gid);
-    const signal = options?.signal;
-    if (signal) {
-      const onAbort = (): void => task.cancel(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      task.onSettled(() => signal.removeEventListener('abort', onAbort));
-    }
+    if (options?.signal && !task.settled) this.#cancelOnAbort(task as TaskHandle<unknown>, options.signal);
     return task;
   }
+
+  /**
+   * One abort listener per signal, however many tasks share it: an AbortSignal removes listeners
+   * in linear time, so one per task would make a group of n tasks cost n^2.
+   */
+  #cancelOnAbort(task: TaskHandle<unknown>, signal: AbortSignal): void {
+    let bound = this.#bySignal.get(signal);
+    if (!bound) {
+      const tasks = new Set<TaskHandle<unknown>>();
+      const onAbort = (): void => {
+        this.#bySignal.delete(signal);
+        for (const each of tasks) each.cancel(signal.reason);
+      };
+      bound = { tasks, onAbort };
+      this.#bySignal.set(signal, bound);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const { tasks, onAbort } = bound;
+    tasks.add(task);
+    task.onSettled(() => {
+      tasks.delete(task);
+      if (tasks.size === 0 && this.#bySignal.get(signal) === bound) {
+        this.#bySignal.delete(signal);
+        signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+  readonly #bySignal = new Map<AbortSignal, { tasks: Set<TaskHandle<unknown>>; onAbort: () => void }>();
 
   #accept<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     if (this.#closed) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');

@@ -40,6 +40,8 @@ export class Group {
   readonly #failFast: boolean;
   readonly #controller = new AbortController();
   readonly #waiting: Waiting[] = [];
+  /** Members started and not yet settled, to cancel them when the group stops. */
+  readonly #started = new Set<TaskHandle<unknown>>();
   #running = 0;
   #unsettled = 0;
   readonly #errors: Error[] = [];
@@ -136,15 +138,17 @@ export class Group {
     this.#running++;
     let task: Task<unknown>;
     try {
-      task = submit(fn, args, { gid: member.gid, signal: this.#controller.signal });
+      task = submit(fn, args, { gid: member.gid });
     } catch (error) {
       this.#running--;
       this.#finishMember(member, false, error as Error);
       return;
     }
     member.delegate = task;
+    this.#started.add(member);
     void task.result().then((result) => {
       this.#running--;
+      this.#started.delete(member);
       this.#finishMember(member, result.ok, result.ok ? result.value : result.error);
       this.#startWaiting();
     });
@@ -174,6 +178,7 @@ export class Group {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
     const waiting = this.#waiting.splice(0);
     for (const { member } of waiting) this.#finishMember(member, false, this.#cancelled(member.gid));
+    for (const member of this.#started) member.delegate?.cancel(reason);
   }
 
   #cancelMember(member: TaskHandle<unknown>, reason: unknown): void {
