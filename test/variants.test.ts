@@ -50,3 +50,23 @@ describe('spawnMany, awaitAll, sleep', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 });
+
+describe('a runtime of your own has every helper as a method', () => {
+  it('group, goWithRecover, spawnMany, goWith, goMust and goWithRetry run on that runtime', async () => {
+    const { createRuntime } = await import('@routine/runtime');
+    const rt = createRuntime({ workers: 1 });
+    const g = rt.group({ limit: 1 });
+    g.go(work.double, 1);
+    g.go(work.double, 2);
+    await g.wait();
+    await expect(rt.goWithRecover(work.double, 3)).resolves.toEqual({ ok: true, value: 6 });
+    await expect(Promise.all(rt.spawnMany(3, work.double))).resolves.toEqual([0, 2, 4]);
+    await expect(rt.goWith({ name: 'mine' })(work.double, 4)).resolves.toBe(8);
+    await expect(rt.goMust(work.double, 5)).resolves.toBe(10);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    await expect(rt.goWithRetry(work.failUntil, { retries: 2, delayMs: 1 }, counter, new Float64Array(new SharedArrayBuffer(64)), 2)).resolves.toBe(2);
+    // Every one of those ran on rt (8 tasks + 2 retry attempts), none on the default runtime.
+    expect(rt.stats().launched).toBe(10);
+    await rt.close();
+  });
+});

@@ -29,13 +29,19 @@ export function defaultRuntime(): Runtime {
   return shared;
 }
 
-/** Submits on this thread's runtime: the worker's when inside a task, the default one otherwise. */
-export function submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
-  const endpoint = workerEndpoint();
-  return endpoint ? endpoint.submit<R>(fn, args, options) : defaultRuntime().submit<R>(fn, args, options);
+/** What the Go-style helpers start tasks through: a Runtime, or a worker's own endpoint. */
+export interface Submitter {
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R>;
+  /** A gid for a handle that must exist before its task is submitted (SubmitOptions.gid). */
+  reserveGid(): number;
 }
 
-/** A gid from this thread's runtime, for a handle that must exist before its task is submitted. */
-export function reserveGid(): number {
-  return workerEndpoint()?.reserveGid() ?? defaultRuntime().reserveGid();
+/** This thread's runtime: the worker's when inside a task, the default one otherwise. */
+export function here(): Submitter {
+  return workerEndpoint() ?? defaultRuntime();
+}
+
+/** Submits on this thread's runtime. */
+export function submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+  return here().submit<R>(fn, args, options);
 }

@@ -1,4 +1,4 @@
-import { submit } from './default-runtime.js';
+import { here, submit, type Submitter } from './default-runtime.js';
 import { InvalidArgumentError } from './errors.js';
 import { type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
@@ -20,6 +20,11 @@ function goFn<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
 
 /** `go` with options: `go.with({ signal, timeoutMs, name })(fn, ...args)`. */
 function goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
+  return withOptionsOn(here, options);
+}
+
+/** `go.with` on a given runtime (`on` is asked at each call, so it may change). */
+export function withOptionsOn(on: () => Submitter, options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`go.with() takes an options object ({ signal, timeoutMs, name }), got ${String(options)}`);
   }
@@ -28,7 +33,7 @@ function goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, 
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('go.with({ signal }) needs an AbortSignal, e.g. new AbortController().signal');
   }
-  return <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> => submit<R>(fn, args, { timeoutMs, name, signal });
+  return <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> => on().submit<R>(fn, args, { timeoutMs, name, signal });
 }
 
 /**

@@ -14,7 +14,7 @@
  * aborting, `waitTimeout` running out) is not an error of the group's own: `wait()` then rejects
  * with the CancelledError or TimeoutError that ended it.
  */
-import { reserveGid, submit } from './default-runtime.js';
+import { here, type Submitter } from './default-runtime.js';
 import { CancelledError, InvalidArgumentError, TimeoutError } from './errors.js';
 import { TaskHandle, type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
@@ -48,8 +48,11 @@ export class Group {
   /** Set when the group was cancelled rather than failed by a member. */
   #stopReason: Error | undefined;
   #idle: (() => void)[] = [];
+  readonly #on: Submitter;
 
-  constructor(options: GroupOptions = {}) {
+  /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
+  constructor(options: GroupOptions = {}, on: Submitter = here()) {
+    this.#on = on;
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
       throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, got ${String(limit)}`);
@@ -75,7 +78,7 @@ export class Group {
 
   /** Starts `fn(...args)` as a member now, or as soon as fewer than `limit` are running. */
   go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-    const member = new TaskHandle<unknown>(reserveGid(), (task, reason) => this.#cancelMember(task, reason));
+    const member = new TaskHandle<unknown>(this.#on.reserveGid(), (task, reason) => this.#cancelMember(task, reason));
     this.#unsettled++;
     if (this.#controller.signal.aborted) {
       this.#finishMember(member, false, this.#cancelled(member.gid));
@@ -138,7 +141,7 @@ export class Group {
     this.#running++;
     let task: Task<unknown>;
     try {
-      task = submit(fn, args, { gid: member.gid });
+      task = this.#on.submit(fn, args, { gid: member.gid });
     } catch (error) {
       this.#running--;
       this.#finishMember(member, false, error as Error);

@@ -1,6 +1,6 @@
-import { submit } from './default-runtime.js';
+import { here, type Submitter } from './default-runtime.js';
 import { logger } from './logger.js';
-import { type Task, type TaskHandle } from './task.js';
+import { type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 
 export type FatalHandler = (error: Error, gid: number) => void;
@@ -17,7 +17,11 @@ export function setFatalHandler(handler: FatalHandler): void {
  * logged at fatal level and the fatal handler runs (default `process.exit(1)`).
  */
 export function goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-  const task = submit<R>(fn, args) as TaskHandle<R>;
+  return mustOn(here(), fn, args);
+}
+
+export function mustOn<R>(on: Submitter, fn: unknown, args: unknown[]): Task<R> {
+  const task = on.submit<R>(fn, args);
   void task.result().then((result) => {
     if (result.ok) return;
     logger().fatal({ err: result.error, gid: task.gid }, 'routine: a goMust task failed');

@@ -1,7 +1,7 @@
-import { submit } from './default-runtime.js';
+import { here, type Submitter } from './default-runtime.js';
 import { logger } from './logger.js';
 import { type Result } from './result.js';
-import { type Task, type TaskHandle } from './task.js';
+import { type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 
 /**
@@ -10,8 +10,12 @@ import { type TaskFn } from './task-ref.js';
  * argument, a closed runtime).
  */
 export function goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
+  return recoverOn(here(), fn, args);
+}
+
+export function recoverOn<R>(on: Submitter, fn: unknown, args: unknown[]): Promise<Result<R>> {
   try {
-    return submit<R>(fn, args).result();
+    return on.submit<R>(fn, args).result();
   } catch (error) {
     return Promise.resolve({ ok: false, error: error as Error });
   }
@@ -23,7 +27,11 @@ export function goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args:
  * awaits is still reported. A cleanup that throws is logged.
  */
 export function goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
-  const task = submit<R>(fn, args) as TaskHandle<R>;
+  return cleanupOn(here(), fn, cleanup, args);
+}
+
+export function cleanupOn<R>(on: Submitter, fn: unknown, cleanup: () => void, args: unknown[]): Task<R> {
+  const task = on.submit<R>(fn, args);
   task.onSettled(() => {
     try {
       cleanup();

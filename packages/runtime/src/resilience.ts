@@ -6,7 +6,7 @@ import {
   circuitBreaker, CircuitState, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, noJitterGenerator,
   retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { submit } from './default-runtime.js';
+import { here, type Submitter } from './default-runtime.js';
 import { BrokenCircuitError, CancelledError, InvalidArgumentError } from './errors.js';
 import { type TaskFn } from './task-ref.js';
 
@@ -28,7 +28,11 @@ const retryable = handleWhen((error) => !(error instanceof CancelledError));
  * attempts. Resolves with the first success; rejects with the last attempt's error, or with
  * CancelledError once `signal` aborts. Each attempt is a task of its own.
  */
-export async function goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
+export function goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
+  return retryOn(here(), fn, options, args);
+}
+
+export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
   if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, got ${String(retries)}`);
   if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, got ${String(delayMs)}`);
@@ -41,7 +45,7 @@ export async function goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, opti
         : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: 2 ** 31 - 1, generator: noJitterGenerator }),
   });
   try {
-    return await policy.execute(({ signal: attempt }) => submit<R>(fn, args, { signal: attempt }), signal);
+    return await policy.execute(({ signal: attempt }) => on.submit<R>(fn, args, { signal: attempt }), signal);
   } catch (error) {
     if (error instanceof TaskCancelledError) throw new CancelledError('goWithRetry was cancelled', { cause: signal?.reason });
     throw error;
@@ -76,10 +80,14 @@ export function circuitBreakerState(name: string): 'closed' | 'open' | 'half-ope
  * Runs `fn(...args)` through the breaker named `name` (created with the defaults on first use).
  * While it is open the task is not started and this rejects with BrokenCircuitError at once.
  */
-export async function goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
+export function goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
+  return breakerOn(here(), name, fn, args);
+}
+
+export async function breakerOn<R>(on: Submitter, name: string, fn: unknown, args: unknown[]): Promise<R> {
   if (!breakers.has(name)) configureCircuitBreaker(name);
   try {
-    return await breakers.get(name)!.execute(() => submit<R>(fn, args));
+    return await breakers.get(name)!.execute(() => on.submit<R>(fn, args));
   } catch (error) {
     if (error instanceof OpenCircuit) {
       throw new BrokenCircuitError(`circuit "${name}" is open: recent calls kept failing, so this one was not started`, { cause: error });

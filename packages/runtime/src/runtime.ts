@@ -25,6 +25,14 @@ import { type Task, type TaskHandle } from './task.js';
 import { type TaskFn } from './task-ref.js';
 import { TaskStopper } from './task-stopper.js';
 import { checkTimeout } from './timeout.js';
+import { withOptionsOn, type GoOptions } from './go.js';
+import { Group, type GroupOptions } from './group.js';
+import { cleanupOn, recoverOn } from './recover.js';
+import { breakerOn, retryOn, type RetryOptions } from './resilience.js';
+import { mustOn } from './must.js';
+import { awaitAll, sleep, spawnManyOn } from './spawn.js';
+import { waitGroup, type WaitGroup } from './wait-group.js';
+import { type Result } from './result.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
@@ -138,6 +146,52 @@ export class Runtime {
   /** Go's name for `timeout`. */
   goWithTimeout<A extends unknown[], R>(ms: number, fn: TaskFn<A, R>, ...args: A): Task<R> {
     return this.timeout(ms, fn, ...args);
+  }
+
+  /** `go.with({ signal, timeoutMs, name })` on this runtime. */
+  goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
+    return withOptionsOn(() => this, options);
+  }
+
+  /** An errgroup whose members run on this runtime; see `group`. */
+  group(options?: GroupOptions): Group {
+    return new Group(options, this);
+  }
+
+  goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
+    return recoverOn(this, fn, args);
+  }
+
+  goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
+    return cleanupOn(this, fn, cleanup, args);
+  }
+
+  goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
+    return retryOn(this, fn, options, args);
+  }
+
+  goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
+    return breakerOn(this, name, fn, args);
+  }
+
+  goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return mustOn(this, fn, args);
+  }
+
+  spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
+    return spawnManyOn(this, count, fn);
+  }
+
+  awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
+    return awaitAll(tasks);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return sleep(ms);
+  }
+
+  waitGroup(): WaitGroup {
+    return waitGroup();
   }
 
   /** `go` with options; the variants (timeouts, names) build on it. */

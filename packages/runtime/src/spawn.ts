@@ -1,4 +1,4 @@
-import { submit } from './default-runtime.js';
+import { here, type Submitter } from './default-runtime.js';
 import { InvalidArgumentError } from './errors.js';
 import { type Result } from './result.js';
 import { type Task } from './task.js';
@@ -6,11 +6,15 @@ import { type TaskFn } from './task-ref.js';
 
 /** Starts `count` tasks, `fn(0)` to `fn(count - 1)`, and returns their handles in order. */
 export function spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
+  return spawnManyOn(here(), count, fn);
+}
+
+export function spawnManyOn<R>(on: Submitter, count: number, fn: unknown): Task<R>[] {
   if (!Number.isInteger(count) || count < 0) {
     throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, got ${String(count)}`);
   }
   const started: Task<R>[] = [];
-  for (let id = 0; id < count; id++) started.push(submit<R>(fn, [id]));
+  for (let id = 0; id < count; id++) started.push(on.submit<R>(fn, [id]));
   return started;
 }
 
