@@ -9,12 +9,12 @@
  */
 import { Counter, type CounterBlock } from '@routine/stats';
 import { type Arena } from './arena.js';
-import { inlineSource } from './capture.js';
-import { CodeKind, type CodeTable } from './code-table.js';
+import { type CodeTable } from './code-table.js';
+import { CodeIds } from './code-ids.js';
 import { decode, type Detached, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
 import { currentContext } from './context.js';
 import {
-  CancelledError, InvalidArgumentError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
+  CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
   WorkerCrashError,
 } from './errors.js';
 import { type GidSource } from './gid.js';
@@ -24,9 +24,10 @@ import { argsKey, resultKey, type ParcelClient } from './parcels.js';
 import { type Ring } from './ring.js';
 import { TaskHandle } from './task.js';
 import { fromWire, type WireError } from './task-error.js';
-import { moduleExportOf } from './task-ref.js';
 import { unwrapTransfers } from './transfer.js';
 import { NO_SAFE_POINT } from './safety.js';
+import { SignalBinding } from './signal-binding.js';
+import { UnobservedReporter } from './unobserved.js';
 import { type Views } from './views.js';
 
 export interface EndpointParts {
@@ -83,10 +84,9 @@ export class Endpoint {
   #overflowHead = 0;
   #inFlight = 0;
   readonly #credits: number;
-  readonly #codeIds = new WeakMap<object, number>();
-  readonly #sourceIds = new Map<string, number>();
-  readonly #nameIds = new Map<string, number>();
-  #suspects: { task: TaskHandle<unknown>; error: Error }[] = [];
+  readonly #code: CodeIds;
+  readonly #signals = new SignalBinding();
+  readonly #unobserved: UnobservedReporter;
   #closed = false;
   readonly #safePoint: { enter(): void; leave(): void };
 
@@ -95,6 +95,8 @@ export class Endpoint {
     this.#views = parts.views;
     this.#credits = parts.inbox.capacity;
     this.#safePoint = parts.safePoint ?? NO_SAFE_POINT;
+    this.#code = new CodeIds(parts.code);
+    this.#unobserved = new UnobservedReporter(parts.onUnobserved);
   }
 
   /** Tasks submitted here and not yet settled (or, if cancelled, not yet given back). */
@@ -125,41 +127,13 @@ export class Endpoint {
     }
     // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
     runBefore(task.parentGid, task.gid);
-    if (options?.signal && !task.settled) this.#cancelOnAbort(task as TaskHandle<unknown>, options.signal);
+    if (options?.signal && !task.settled) this.#signals.bind(task as TaskHandle<unknown>, options.signal);
     return task;
   }
 
-  /**
-   * One abort listener per signal, however many tasks share it: an AbortSignal removes listeners
-   * in linear time, so one per task would make a group of n tasks cost n^2.
-   */
-  #cancelOnAbort(task: TaskHandle<unknown>, signal: AbortSignal): void {
-    let bound = this.#bySignal.get(signal);
-    if (!bound) {
-      const tasks = new Set<TaskHandle<unknown>>();
-      const onAbort = (): void => {
-        this.#bySignal.delete(signal);
-        for (const each of tasks) each.cancel(signal.reason);
-      };
-      bound = { tasks, onAbort };
-      this.#bySignal.set(signal, bound);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    const { tasks, onAbort } = bound;
-    tasks.add(task);
-    task.onSettled(() => {
-      tasks.delete(task);
-      if (tasks.size === 0 && this.#bySignal.get(signal) === bound) {
-        this.#bySignal.delete(signal);
-        signal.removeEventListener('abort', onAbort);
-      }
-    });
-  }
-  readonly #bySignal = new Map<AbortSignal, { tasks: Set<TaskHandle<unknown>>; onAbort: () => void }>();
-
   #accept<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     if (this.#closed) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
-    const codeId = this.#codeIdOf(fn);
+    const codeId = this.#code.idOf(fn);
     if (this.overflowCount >= this.#parts.maxQueue) {
       throw new QueueFullError(`the queue is full: ${this.#parts.maxQueue} tasks already wait behind the ring (maxQueue). Wait for some to finish, or raise maxQueue`);
     }
@@ -189,7 +163,7 @@ export class Endpoint {
     }
     task.placement = placement;
     task.size = size;
-    if (options?.name !== undefined) task.nameId = this.#nameIdOf(options.name);
+    if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.overflowCount > 0 || !this.#push(task, args)) {
@@ -311,37 +285,6 @@ export class Endpoint {
     return task;
   }
 
-  #nameIdOf(name: string): number {
-    let id = this.#nameIds.get(name);
-    if (id === undefined) {
-      id = this.#parts.code.register(CodeKind.name, String(name));
-      this.#nameIds.set(name, id);
-    }
-    return id;
-  }
-
-  #codeIdOf(fn: unknown): number {
-    if (typeof fn !== 'function') {
-      throw new InvalidArgumentError(
-        `go() needs a function to run, got ${fn === null ? 'null' : typeof fn}. Pass an inline function, e.g. go((a, b) => a + b, 1, 2), or an export named with tasks(url)`,
-      );
-    }
-    const known = this.#codeIds.get(fn);
-    if (known !== undefined) return known;
-    const moduleExport = moduleExportOf(fn);
-    const [kind, text] = moduleExport
-      ? [CodeKind.module, `${moduleExport.url}#${moduleExport.exportName}`]
-      : [CodeKind.inline, inlineSource(fn as (...args: never[]) => unknown)];
-    const key = `${kind}:${text}`;
-    let id = this.#sourceIds.get(key);
-    if (id === undefined) {
-      id = this.#parts.code.register(kind, text);
-      this.#sourceIds.set(key, id);
-    }
-    this.#codeIds.set(fn, id);
-    return id;
-  }
-
   /**
    * Writes a task into the ring. `args` is undefined when they were detached into overflow.
    * Returns false, having changed nothing, when this thread is out of credits, the ring is full, or
@@ -459,26 +402,9 @@ export class Endpoint {
   #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
     if (!task.settle(ok, outcome)) return;
     if (hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
-    if (!ok && report && !task.observed) this.#suspectUnobserved(task, outcome as Error);
+    if (!ok && report && !task.observed) this.#unobserved.suspect(task, outcome as Error);
   }
 
-  /**
-   * A failure is unobserved only if nobody has looked by the next macrotask: a completion can be
-   * drained before the microtask in which `await task` calls `then`, as with Node's own
-   * unhandled-rejection check.
-   */
-  #suspectUnobserved(task: TaskHandle<unknown>, error: Error): void {
-    if (this.#suspects.length === 0) {
-      setImmediate(() => {
-        const suspects = this.#suspects;
-        this.#suspects = [];
-        for (const suspect of suspects) {
-          if (!suspect.task.observed) this.#parts.onUnobserved(suspect.error, suspect.task.gid);
-        }
-      });
-    }
-    this.#suspects.push({ task, error });
-  }
 }
 
 export { CANCEL_BIT };
