@@ -11,7 +11,7 @@ import { Counter, type CounterBlock } from '@routine/stats';
 import { type Arena } from './arena.js';
 import { type CodeTable } from './code-table.js';
 import { CodeIds } from './code-ids.js';
-import { decode, type Detached, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
+import { decode, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
 import { currentContext } from './context.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
@@ -407,7 +407,6 @@ export class Endpoint {
 
 }
 
-export { CANCEL_BIT };
 
 function crashError(wire: WireError, gid: number): WorkerCrashError {
   const cause = wire.cause && !('value' in wire.cause) ? fromWire(wire.cause as WireError) : undefined;
