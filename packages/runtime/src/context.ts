@@ -87,3 +87,28 @@ export function traceIdOf(root: number): string {
 function hex8(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
+
+/** gid-local storage for the thread outside any task (the main thread's own code). */
+const outsideTasks = new Map<unknown, unknown>();
+
+function cacheOf(): Map<unknown, unknown> {
+  const context = currentContext();
+  if (!context) return outsideTasks;
+  context.cache ??= new Map();
+  return context.cache;
+}
+
+/** A value stored by this task with setCache; each task has its own, gone when it ends. */
+export function getCache<T = unknown>(key: unknown): T | undefined {
+  return cacheOf().get(key) as T | undefined;
+}
+
+/** Stores a value for the rest of this task (goroutine-local storage). */
+export function setCache(key: unknown, value: unknown): void {
+  cacheOf().set(key, value);
+}
+
+/** Forgets everything this task stored with setCache. */
+export function clearCache(): void {
+  cacheOf().clear();
+}

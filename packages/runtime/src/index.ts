@@ -17,13 +17,14 @@ export { type Result } from './result.js';
 export { createRuntime, Runtime } from './runtime.js';
 export { defaultRuntime } from './default-runtime.js';
 export { type RuntimeOptions } from './options.js';
-export { current, getGoroutineId, type Current } from './context.js';
+export { current, getGoroutineId, getCache, setCache, clearCache, type Current } from './context.js';
 export { transfer } from './transfer.js';
 export {
   addBeforeRoutine, addAfterRoutine, removeBeforeRoutine, removeAfterRoutine,
   type BeforeRoutine, type AfterRoutine,
 } from './hooks.js';
-export { stats } from './stats.js';
+export { stats, dump } from './stats.js';
+export { type RunningTask } from './dump.js';
 export { type StatsSnapshot } from '@routine/stats';
 export {
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,

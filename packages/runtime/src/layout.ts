@@ -85,8 +85,12 @@ export const Slot = {
   TICKET: 6,
   ARENA: 7,
 } as const;
-/** Float64 index within a slot (slot byte offset / 8 + this). */
-export const SlotF64 = { GID: 4, PARENT: 5, TRACE: 6, DEADLINE: 7 } as const;
+/**
+ * Float64 index within a slot (slot byte offset / 8 + this). STARTED exists only in claim table
+ * entries: the epoch ms at which the task was marked running, written over the inline payload
+ * area, which is free once the arguments are decoded.
+ */
+export const SlotF64 = { GID: 4, PARENT: 5, TRACE: 6, DEADLINE: 7, STARTED: 8 } as const;
 export const INLINE_OFFSET = 64;
 export const INLINE_BYTES = SLOT_BYTES - INLINE_OFFSET;
 

@@ -33,6 +33,7 @@ import { mustOn } from './must.js';
 import { awaitAll, sleep, spawnManyOn } from './spawn.js';
 import { waitGroup, type WaitGroup } from './wait-group.js';
 import { type Result } from './result.js';
+import { readDump, type RunningTask } from './dump.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
@@ -204,6 +205,12 @@ export class Runtime {
   /** A gid for a task to be submitted later, with SubmitOptions.gid. */
   reserveGid(): number {
     return this.#connection.endpoint.reserveGid();
+  }
+
+  /** Every task running on this runtime's workers now, longest-running first (a goroutine dump). */
+  dump(): RunningTask[] {
+    const { views, code } = this.#connection;
+    return readDump(this.#layout, views.i32, views.f64, code);
   }
 
   /** Counters read from shared memory; see @routine/stats. */

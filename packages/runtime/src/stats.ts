@@ -1,7 +1,13 @@
 import { type StatsSnapshot } from '@routine/stats';
 import { defaultRuntime } from './default-runtime.js';
+import { type RunningTask } from './dump.js';
 
 /** Counters of the default runtime (see Runtime.stats for one you created). */
 export function stats(): StatsSnapshot {
   return defaultRuntime().stats();
+}
+
+/** The default runtime's running tasks (see Runtime.dump). */
+export function dump(): RunningTask[] {
+  return defaultRuntime().dump();
 }

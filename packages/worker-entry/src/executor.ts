@@ -248,6 +248,7 @@ export class Executor {
       traceRoot: this.#f64[f + SlotF64.TRACE],
       ...(nameId === 0 ? {} : { name: this.#code.name(nameId - 1) }),
     };
+    this.#f64[f + SlotF64.STARTED] = Date.now(); // for dump(): the arguments are decoded already
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
