@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
     testTimeout: 60_000,
+    // The JSON report lets .ci/run print a plain closing line of counts.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     hookTimeout: 30_000,
     // Every file starts worker threads of its own; two files at a time keep a 2-core machine busy
     // without starving the timing-sensitive ones.
