@@ -16,6 +16,7 @@
  */
 import { here, type Submitter } from './default-runtime.js';
 import { CancelledError, InvalidArgumentError, TimeoutError } from './errors.js';
+import { startDeferred } from './deferred.js';
 import { TaskHandle, type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 import { checkTimeout } from './timeout.js';
@@ -139,20 +140,11 @@ export class Group {
 
   #launch(member: TaskHandle<unknown>, fn: unknown, args: unknown[]): void {
     this.#running++;
-    let task: Task<unknown>;
-    try {
-      task = this.#on.submit(fn, args, { gid: member.gid });
-    } catch (error) {
-      this.#running--;
-      this.#finishMember(member, false, error as Error);
-      return;
-    }
-    member.delegate = task;
     this.#started.add(member);
-    void task.result().then((result) => {
+    startDeferred(this.#on, member, fn, args, (ok, outcome) => {
       this.#running--;
       this.#started.delete(member);
-      this.#finishMember(member, result.ok, result.ok ? result.value : result.error);
+      this.#finishMember(member, ok, outcome);
       this.#startWaiting();
     });
   }

@@ -6,6 +6,7 @@
  */
 import { CancelledError, InvalidArgumentError, QueueFullError } from './errors.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { startDeferred } from './deferred.js';
 import { TaskHandle, type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 
@@ -105,17 +106,11 @@ export class Pool {
   }
 
   #startWaiting({ handle, fn, args }: { handle: TaskHandle<unknown>; fn: unknown; args: unknown[] }): void {
-    let task: TaskHandle<unknown>;
-    try {
-      task = this.#runtime.submit(fn, args, { gid: handle.gid });
-    } catch (error) {
-      handle.settle(false, error);
-      return;
-    }
-    handle.delegate = task;
     this.#unsettled++;
-    task.onSettled(() => this.#settled());
-    void task.result().then((result) => handle.settle(result.ok, result.ok ? result.value : result.error));
+    startDeferred(this.#runtime, handle, fn, args, (ok, outcome) => {
+      handle.settle(ok, outcome);
+      this.#settled();
+    });
   }
 
   stats(): PoolStats {
