@@ -282,15 +282,12 @@ export class Runtime {
    * its inbox doorbell) so it aborts the task's signal. A synchronous task sees it only once it
    * returns; an async one at its next turn of the event loop.
    */
-  #abort(gid: number, attempt = 0): void {
+  #abort(gid: number): void {
     const { views, inboxes } = this.#connection;
+    // A worker makes its claim entry visible before it swaps the task's token, so a task whose
+    // cancel found it claimed is here, unless it has already finished.
     const found = findClaim(this.#layout, views.i32, views.f64, gid);
-    if (!found) {
-      // A worker may have swapped the task's token an instant before its claim entry shows it;
-      // look again shortly. If the task simply finished, nothing is found again, harmlessly.
-      if (attempt < 3) setTimeout(() => this.#abort(gid, attempt + 1), 1).unref();
-      return;
-    }
+    if (!found) return;
     Atomics.or(views.i32, found.entry + Slot.FLAGS, ABORT_BIT);
     const bell = inboxes[1 + found.worker].word(RingHeader.DATA_SEQ);
     Atomics.add(views.i32, bell, 1);

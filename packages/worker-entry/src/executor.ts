@@ -149,13 +149,13 @@ export class Executor {
     const slot = submissions.claim();
     if (slot < 0) return false;
     const position = submissions.claimedPosition;
-    // Swap the cancellation token first: from here a cancel on the submitting side fails, and if
-    // one got in before us we see it in `token`.
-    const token = Atomics.exchange(i32, slot + Slot.TOKEN, ~position);
     const index = this.#freeEntries.pop()!;
     const entry = this.#entries[index];
     i32.copyWithin(entry, slot, slot + SLOT_INTS);
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.claimed);
+    // Swap the cancellation token only now: a cancel that fails from here on finds the task in
+    // this claim table (and aborts it there); one that got in before us shows up in `token`.
+    const token = Atomics.exchange(i32, slot + Slot.TOKEN, ~position);
     submissions.release(slot, position);
     if (token !== position) this.#drop(index, Outcome.cancelled);
     else if (this.#expired(entry)) this.#drop(index, Outcome.timedOut);
@@ -246,7 +246,7 @@ export class Executor {
       gid: this.#f64[f + SlotF64.GID],
       parentGid: this.#f64[f + SlotF64.PARENT],
       traceRoot: this.#f64[f + SlotF64.TRACE],
-      ...(nameId === 0 ? {} : { name: this.#code.name(nameId - 1) }),
+      name: nameId === 0 ? undefined : this.#code.name(nameId - 1),
     };
     this.#f64[f + SlotF64.STARTED] = Date.now(); // for dump(): the arguments are decoded already
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
