@@ -13,6 +13,7 @@ import { RingHeader, type Layout } from './layout.js';
 import { type ParcelClient } from './parcels.js';
 import { Ring } from './ring.js';
 import { viewsOf, type Views } from './views.js';
+import { type TaskHandle } from './task.js';
 
 export interface Connection {
   views: Views;
@@ -35,7 +36,9 @@ export interface ConnectOptions {
   gids: GidSource;
   parcels: ParcelClient;
   maxQueue: number;
-  onUnobserved(error: Error, gid: number): void;
+  /** Counters, timing and histograms on (the default), or off for the last few percent. */
+  metrics: boolean;
+  onUnobserved(error: Error, task: TaskHandle<unknown>): void;
   onExpired?(gid: number): void;
   onDeadline?(gid: number, timeoutMs: number): void;
   onAbort?(gid: number): void;
@@ -49,7 +52,7 @@ export function connect(options: ConnectOptions): Connection {
   const inboxes = layout.inboxes.map((offset, i) => new Ring(views, offset, layout.inboxCapacities[i]));
   const arena = new Arena(views, layout.arena, layout.arenaBytes);
   const code = new CodeTable(views, layout.codeTable, layout.codeEntries, layout.codeTextBytes);
-  const counters = new CounterBlock(options.buffer, layout.counterBlocks[options.thread]);
+  const counters = new CounterBlock(options.buffer, layout.statsBlocks[options.thread], options.metrics);
   const endpoint = new Endpoint({
     views,
     submissions,
@@ -59,6 +62,8 @@ export function connect(options: ConnectOptions): Connection {
     arena,
     code,
     counters,
+    timing: options.metrics,
+    launchHooks: options.thread === 0,
     gids: options.gids,
     parcels: options.parcels,
     maxQueue: options.maxQueue,

@@ -8,23 +8,28 @@
  * plain variable wins while it is set: it is only set during a task's synchronous part.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { gidCounter, ProcessWord } from './gid.js';
+import { type Logger } from 'pino';
+import { ambientTrace, type Trace } from './trace.js';
 
 export interface TaskContext {
   readonly gid: number;
   readonly parentGid: number;
-  /** gid of the task that started this trace (see traceIdOf). */
-  readonly traceRoot: number;
+  readonly trace: Trace;
   readonly name?: string;
   /** Created on first use of `current().signal`. */
   controller?: AbortController;
   cache?: Map<unknown, unknown>;
+  /** Created on first use of logger() in the task. */
+  logger?: Logger;
 }
 
 export interface Current {
   gid: number;
   parentGid: number;
+  /** 32 hex digits; '' on the main thread outside any trace. */
   traceId: string;
+  /** W3C traceparent of the span this task was started from; '' outside any trace. */
+  traceparent: string;
   signal: AbortSignal;
   name?: string;
 }
@@ -51,41 +56,36 @@ export function runAs<T>(context: TaskContext, isAsync: boolean, fn: () => T): T
 
 const neverAborted = new AbortController().signal;
 
-/** Describes the running task; on the main thread (outside any task) gid 0 with no trace. */
+/**
+ * Describes the running task; on the main thread (outside any task) gid 0. The trace is the one a
+ * task started here would carry: a withTrace scope or an active OpenTelemetry span wins over the
+ * task's own.
+ */
 export function current(): Current {
   const context = currentContext();
-  if (!context) return { gid: 0, parentGid: 0, traceId: '', signal: neverAborted };
+  const trace = tracePassedOn(context);
+  const traceId = trace?.id ?? '';
+  const traceparent = trace?.traceparent ?? '';
+  if (!context) return { gid: 0, parentGid: 0, traceId, traceparent, signal: neverAborted };
   context.controller ??= new AbortController();
   return {
     gid: context.gid,
     parentGid: context.parentGid,
-    traceId: traceIdOf(context.traceRoot),
+    traceId,
+    traceparent,
     signal: context.controller.signal,
     ...(context.name === undefined ? {} : { name: context.name }),
   };
 }
 
+/** The trace a task started here inherits; undefined means it roots a trace of its own. */
+export function tracePassedOn(context = currentContext()): Trace | undefined {
+  return ambientTrace() ?? context?.trace;
+}
+
 /** `current().gid`; 0 on the main thread. */
 export function getGoroutineId(): number {
   return currentContext()?.gid ?? 0;
-}
-
-let traceSalt = '';
-
-/**
- * A W3C-shaped (32 hex digit) trace id for the trace rooted at task `root`: the process's random
- * salt (shared by every thread), then the root gid. Unique per root task, made only when asked for.
- */
-export function traceIdOf(root: number): string {
-  if (traceSalt === '') {
-    const words = gidCounter();
-    traceSalt = hex8(words[ProcessWord.SALT_HI]) + hex8(words[ProcessWord.SALT_LO]);
-  }
-  return traceSalt + Math.floor(root).toString(16).padStart(16, '0');
-}
-
-function hex8(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
 }
 
 /** gid-local storage for the thread outside any task (the main thread's own code). */

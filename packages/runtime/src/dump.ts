@@ -3,9 +3,9 @@
  * memory by the main thread. It needs nothing from the workers, so it works while every one of
  * them is stuck in a synchronous loop.
  */
-import { traceIdOf } from './context.js';
 import { type CodeTable } from './code-table.js';
-import { ClaimState, claimEntryOffset, NAME_SHIFT, Slot, SlotF64, type Layout } from './layout.js';
+import { ClaimState, claimEntryOffset, NAME_SHIFT, SAMPLED_BIT, Slot, SlotF64, type Layout } from './layout.js';
+import { readTrace } from './trace.js';
 
 export interface RunningTask {
   gid: number;
@@ -29,7 +29,7 @@ export function readDump(layout: Layout, i32: Int32Array, f64: Float64Array, cod
       running.push({
         gid: f64[f + SlotF64.GID],
         parentGid: f64[f + SlotF64.PARENT],
-        traceId: traceIdOf(f64[f + SlotF64.TRACE]),
+        traceId: readTrace(i32, entry + Slot.TRACE, (i32[entry + Slot.FLAGS] & SAMPLED_BIT) !== 0, undefined).id,
         ...(nameId === 0 ? {} : { name: code.read(nameId - 1).text }),
         worker,
         runningForMs: Math.max(0, now - f64[f + SlotF64.STARTED]),

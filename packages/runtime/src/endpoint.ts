@@ -7,21 +7,22 @@
  * write completions never wait on the thread that reads them. Tasks beyond that, or beyond a full
  * ring, wait in this thread's overflow queue (bounded by `maxQueue`) in submission order.
  */
-import { Counter, type CounterBlock } from '@routine/stats';
+import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
 import { type Arena } from './arena.js';
 import { type CodeTable } from './code-table.js';
 import { CodeIds } from './code-ids.js';
 import { decode, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
-import { currentContext } from './context.js';
+import { currentContext, tracePassedOn } from './context.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
   WorkerCrashError,
 } from './errors.js';
 import { type GidSource } from './gid.js';
 import { hasAfterHooks, runAfter, runBefore } from './hooks.js';
-import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, Slot, SlotF64 } from './layout.js';
+import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, SAMPLED_BIT, Slot, SlotF64 } from './layout.js';
 import { argsKey, resultKey, type ParcelClient } from './parcels.js';
 import { type Ring } from './ring.js';
+import { writeRootTrace, writeTrace } from './trace.js';
 import { TaskHandle } from './task.js';
 import { fromWire, type WireError } from './task-error.js';
 import { unwrapTransfers } from './transfer.js';
@@ -41,11 +42,15 @@ export interface EndpointParts {
   arena: Arena;
   code: CodeTable;
   counters: CounterBlock;
+  /** Stamp each task with the time it was accepted, for the wait-time histogram. */
+  timing: boolean;
+  /** Run before/after hooks around the tasks this thread starts (the main thread; see hooks.ts). */
+  launchHooks: boolean;
   gids: GidSource;
   parcels: ParcelClient;
   maxQueue: number;
   /** Called for a failure nobody observed by the time it settled. */
-  onUnobserved(error: Error, gid: number): void;
+  onUnobserved(error: Error, task: TaskHandle<unknown>): void;
   /** Called when a task a worker had already claimed passes its deadline: stop it for real. */
   onExpired?(gid: number): void;
   /** Called when a task a worker has already claimed is cancelled: abort its signal there. */
@@ -126,7 +131,7 @@ export class Endpoint {
       this.#safePoint.leave();
     }
     // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
-    runBefore(task.parentGid, task.gid);
+    if (this.#parts.launchHooks) runBefore(task.parentGid, task.gid);
     if (options?.signal && !task.settled) this.#signals.bind(task as TaskHandle<unknown>, options.signal);
     return task;
   }
@@ -153,7 +158,8 @@ export class Endpoint {
     const task = new TaskHandle<unknown>(gid, this.#cancel);
     task.codeId = codeId;
     task.parentGid = parent?.gid ?? 0;
-    task.traceRoot = parent?.traceRoot ?? gid;
+    task.trace = tracePassedOn(parent);
+    if (this.#parts.timing) task.submittedMs = monotonicMs();
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined) {
       task.deadline = Date.now() + timeoutMs;
@@ -310,7 +316,10 @@ export class Endpoint {
     task.detached = undefined;
     i32[slot + Slot.TOKEN] = position;
     i32[slot + Slot.REF] = task.codeId;
-    i32[slot + Slot.FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT);
+    const trace = task.trace;
+    if (trace) writeTrace(i32, slot + Slot.TRACE, trace);
+    else writeRootTrace(i32, slot + Slot.TRACE, task.gid);
+    i32[slot + Slot.FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT);
     i32[slot + Slot.REPLY] = this.#parts.inboxIndex;
     i32[slot + Slot.REPLY_GEN] = this.#parts.generation;
     i32[slot + Slot.TICKET] = task.ticket;
@@ -318,8 +327,8 @@ export class Endpoint {
     const f = slot / 2;
     f64[f + SlotF64.GID] = task.gid;
     f64[f + SlotF64.PARENT] = task.parentGid;
-    f64[f + SlotF64.TRACE] = task.traceRoot;
     f64[f + SlotF64.DEADLINE] = task.deadline;
+    f64[f + SlotF64.SUBMITTED] = task.submittedMs;
     task.slot = slot;
     task.position = position;
     this.#inFlight++;
@@ -352,6 +361,7 @@ export class Endpoint {
   readonly #expire = (task: TaskHandle<unknown>): void => {
     if (task.settled || this.#pending[task.ticket] !== task) return;
     const withdrawn = this.#withdraw(task);
+    if (withdrawn) this.#parts.counters.bump(Counter.unstarted);
     this.#timedOut(task);
     if (!withdrawn) this.#parts.onExpired?.(task.gid);
   };
@@ -394,14 +404,16 @@ export class Endpoint {
       this.#finish(task, true, value);
       return;
     }
-    const error = outcome === Outcome.crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
+    const crashed = outcome === Outcome.crashed;
+    const error = crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
     (error as Error & { gid?: number }).gid = gid;
-    this.#finish(task, false, error);
+    // A panic is reported where the worker's death is noticed (see handlers.ts), not here too.
+    this.#finish(task, false, error, !crashed);
   }
 
   #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
     if (!task.settle(ok, outcome)) return;
-    if (hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
+    if (this.#parts.launchHooks && hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
     if (!ok && report && !task.observed) this.#unobserved.suspect(task, outcome as Error);
   }
 

@@ -1,7 +1,10 @@
 /**
- * Before/after hooks, per thread. They run on the thread that started the task: `before` when it
- * is accepted, `after` when it settles. A hook that throws is logged and skipped; it never fails
- * the task or the other hooks.
+ * Before/after hooks, per thread. On the main thread they run around each task it starts:
+ * `before` when it is accepted, `after` when it settles. On a worker (registered by a workerSetup
+ * module) they run around each task that worker runs: `before` just before its function is
+ * called, `after` when it returns or settles, both inside the task, so current() and the
+ * gid-local cache are the task's. A hook that throws is logged and skipped; it never fails the
+ * task or the other hooks.
  */
 import { type Result } from './result.js';
 import { logger } from './logger.js';
@@ -28,6 +31,10 @@ export function removeBeforeRoutine(hook: BeforeRoutine): void {
 
 export function removeAfterRoutine(hook: AfterRoutine): void {
   remove(after, hook);
+}
+
+export function hasBeforeHooks(): boolean {
+  return before.length > 0;
 }
 
 export function hasAfterHooks(): boolean {

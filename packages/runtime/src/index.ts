@@ -23,9 +23,12 @@ export {
   addBeforeRoutine, addAfterRoutine, removeBeforeRoutine, removeAfterRoutine,
   type BeforeRoutine, type AfterRoutine,
 } from './hooks.js';
-export { stats, dump } from './stats.js';
+export { setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler } from './handlers.js';
+export { withTrace } from './trace.js';
+export { logger } from './task-logger.js';
+export { stats, dump, toPrometheus } from './stats.js';
 export { type RunningTask } from './dump.js';
-export { type StatsSnapshot } from '@routine/stats';
+export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';
 export {
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError,

@@ -11,7 +11,7 @@
  *   +---------------------+
  *   | worker 0..W-1       |  per worker: state line + claim table (copies of claimed slots)
  *   +---------------------+
- *   | counters 0..W       |  one stats block per thread (@routine/stats owns its layout)
+ *   | stats 0..W          |  one stats block per thread: counters, timing, histograms (@routine/stats)
  *   +---------------------+
  *   | code table          |  task id -> source text or module#export, written once
  *   +---------------------+
@@ -22,7 +22,7 @@
  * serves submissions and completions. All offsets are computed once by `planLayout` and handed to
  * workers as plain numbers, so every thread derives identical views.
  */
-import { COUNTER_BLOCK_BYTES } from '@routine/stats';
+import { THREAD_STATS_BYTES } from '@routine/stats';
 
 /** Cache line size we separate independently written words by (covers adjacent-line prefetch). */
 export const LINE_BYTES = 128;
@@ -62,16 +62,19 @@ export const RING_HEADER_BYTES = 6 * LINE_BYTES;
  *   int32  1 TOKEN      submission: cancellation token (see cancel in endpoint.ts)
  *   int32  2 REF        submission: code table id; completion: Outcome
  *   int32  3 FLAGS      bits 0-1 payload placement (Placement), bit 2 ABORT_BIT (set in a claim
- *                       entry when the task is cancelled while running), bits 8-31 name id + 1
+ *                       entry when the task is cancelled while running), bit 3 SAMPLED_BIT (the
+ *                       trace's W3C sampled flag), bits 8-31 name id + 1
  *   int32  4 REPLY      inbox the completion goes to
  *   int32  5 REPLY_GEN  generation of that inbox's owner when the task was sent
  *   int32  6 TICKET     the submitter's local handle for the task, echoed in its completion
  *   int32  7 ARENA      byte offset of the arena block, when placed there
- *   f64    8 GID        (int32 8-9)
- *   f64    9 PARENT     (int32 10-11)
- *   f64   10 TRACE      gid of the trace's root task (int32 12-13)
- *   f64   11 DEADLINE   epoch ms, 0 for none (int32 14-15)
- *   bytes 64..127       inline payload
+ *   f64    4 GID        (int32 8-9)
+ *   f64    5 PARENT     (int32 10-11)
+ *   f64    6 DEADLINE   epoch ms, 0 for none (int32 12-13)
+ *   f64    7 SUBMITTED  epoch ms (fractional) it was put in the ring, for wait-time histograms
+ *   int32 16 TRACE      four words: the 128-bit W3C trace id
+ *   int32 20 SPAN       two words: the 64-bit span id the task was started from
+ *   bytes 88..127       inline payload
  */
 export const SLOT_BYTES = 128;
 export const SLOT_INTS = SLOT_BYTES / 4;
@@ -84,19 +87,22 @@ export const Slot = {
   REPLY_GEN: 5,
   TICKET: 6,
   ARENA: 7,
+  TRACE: 16,
+  SPAN: 20,
 } as const;
 /**
  * Float64 index within a slot (slot byte offset / 8 + this). STARTED exists only in claim table
  * entries: the epoch ms at which the task was marked running, written over the inline payload
  * area, which is free once the arguments are decoded.
  */
-export const SlotF64 = { GID: 4, PARENT: 5, TRACE: 6, DEADLINE: 7, STARTED: 8 } as const;
-export const INLINE_OFFSET = 64;
+export const SlotF64 = { GID: 4, PARENT: 5, DEADLINE: 6, SUBMITTED: 7, STARTED: 11 } as const;
+export const INLINE_OFFSET = 88;
 export const INLINE_BYTES = SLOT_BYTES - INLINE_OFFSET;
 
 export const Placement = { inline: 0, arena: 1, port: 2 } as const;
 export const PLACEMENT_MASK = 3;
 export const ABORT_BIT = 1 << 2;
+export const SAMPLED_BIT = 1 << 3;
 /** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
 export const NAME_SHIFT = 8;
 
@@ -135,8 +141,8 @@ export interface Layout extends LayoutOptions {
   inboxCapacities: number[];
   /** Byte offset of worker w's control block; its claim table follows the control lines. */
   workerBlocks: number[];
-  /** Byte offset of thread t's counter block (0 is the main thread, 1 + w is worker w). */
-  counterBlocks: number[];
+  /** Byte offset of thread t's stats block (0 is the main thread, 1 + w is worker w). */
+  statsBlocks: number[];
   codeTable: number;
   arena: number;
 }
@@ -158,8 +164,8 @@ export function planLayout(options: LayoutOptions): Layout {
   const inboxes = inboxCapacities.map((capacity) => take(ringBytes(capacity)));
   const workerBlocks: number[] = [];
   for (let w = 0; w < options.workers; w++) workerBlocks.push(take(WORKER_CONTROL_BYTES + options.claimSlots * SLOT_BYTES));
-  const counterBlocks: number[] = [];
-  for (let t = 0; t <= options.workers; t++) counterBlocks.push(take(COUNTER_BLOCK_BYTES));
+  const statsBlocks: number[] = [];
+  for (let t = 0; t <= options.workers; t++) statsBlocks.push(take(THREAD_STATS_BYTES));
   const codeTable = take(codeTableBytes(options.codeEntries, options.codeTextBytes));
   const arena = take(options.arenaBytes);
   return {
@@ -169,7 +175,7 @@ export function planLayout(options: LayoutOptions): Layout {
     inboxes,
     inboxCapacities,
     workerBlocks,
-    counterBlocks,
+    statsBlocks,
     codeTable,
     arena,
   };

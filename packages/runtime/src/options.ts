@@ -18,8 +18,13 @@ export interface RuntimeOptions {
   workerSetup?: string | URL;
   /** Per-worker V8 heap limits; a worker that exceeds them dies and its task fails as a panic. */
   resourceLimits?: ResourceLimits;
-  /** Bytes of shared memory for payloads over 64 bytes; default 64 MiB (pages are touched only as used). */
+  /** Bytes of shared memory for payloads over 40 bytes; default 64 MiB (pages are touched only as used). */
   arenaBytes?: number;
+  /**
+   * Counters, wait/run-time histograms and busy time (default true). Off saves their cost per
+   * task (see the README's benchmark), and stats() then throws.
+   */
+  metrics?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -28,6 +33,7 @@ export interface ResolvedOptions {
   logger?: Logger;
   workerSetup?: string;
   resourceLimits?: ResourceLimits;
+  metrics: boolean;
 }
 
 const MAX_WORKERS = 1024;
@@ -55,6 +61,8 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   if (!Number.isInteger(arenaBytes) || arenaBytes < 4096 || arenaBytes > 2 ** 31 - 4096) {
     throw new InvalidArgumentError(`arenaBytes must be a whole number from 4096 to 2^31 - 4096, got ${String(arenaBytes)}`);
   }
+  const metrics = options.metrics ?? true;
+  if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, got ${String(metrics)}`);
   const setup = options.workerSetup;
   return {
     layout: {
@@ -70,5 +78,6 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     logger: options.logger,
     workerSetup: setup === undefined ? undefined : setup instanceof URL ? setup.href : setup,
     resourceLimits: options.resourceLimits,
+    metrics,
   };
 }

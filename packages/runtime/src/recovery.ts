@@ -48,20 +48,21 @@ export class Recovery {
 
   /**
    * Handles every task worker `index` held. `stoppedGid` names the task it was terminated to stop
-   * (a timeout): that one is no panic, and its submitter has already settled it. Returns how many
-   * tasks failed with WorkerCrashError.
+   * (a timeout): that one is no panic, and its submitter has already settled it. Returns the gids
+   * of the tasks that failed with WorkerCrashError.
    */
-  recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number {
+  recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number[] {
     const { layout, i32, f64 } = this.#parts;
     const block = layout.workerBlocks[index];
     // The dead worker's block has no writer until its replacement starts, so we may write it.
-    const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.counterBlocks[1 + index]);
+    const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
     // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
     // were in its memory, and the task that started them has failed with it.
     const abandoned = counters.read(Counter.waiting);
     counters.bump(Counter.panics, BigInt(abandoned));
+    counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
-    let panics = 0;
+    const panics: number[] = [];
     for (let j = 0; j < layout.claimSlots; j++) {
       const entry = claimEntryOffset(block, j) / 4;
       const state = i32[entry + Slot.SEQ];
@@ -77,7 +78,7 @@ export class Recovery {
         this.#deferred.push({ record, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
-      panics++;
+      panics.push(gid);
       counters.bump(Counter.panics);
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });

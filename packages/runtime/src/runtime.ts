@@ -5,16 +5,17 @@
  * `Atomics.waitAsync` and holds one ref'd timer so the process stays up; once none are pending it
  * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
  */
-import { snapshot, type StatsSnapshot } from '@routine/stats';
+import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import { type Logger } from 'pino';
 import { type CompletionWriter } from './completion.js';
 import { connect, type Connection } from './connect.js';
-import { traceIdOf } from './context.js';
 import { bellOf, waitAsync, type Bell } from './doorbell.js';
 import { Encoder } from './codec.js';
 import { type SubmitOptions } from './endpoint.js';
-import { RuntimeClosedError } from './errors.js';
+import { InvalidArgumentError, RuntimeClosedError } from './errors.js';
 import { GidSource, gidCounter } from './gid.js';
+import { reportPanic, reportUnobserved } from './handlers.js';
+import { traceIdOfTask } from './trace.js';
 import { ABORT_BIT, Header, MAGIC, planLayout, RingHeader, RunState, Slot, type Layout } from './layout.js';
 import { findClaim } from './claims.js';
 import { logger as defaultLogger, setLogger } from './logger.js';
@@ -52,6 +53,8 @@ export class Runtime {
   readonly #stoppedFor = new Map<number, number>();
   readonly #inboxBell: Bell;
   readonly #log: Logger;
+  /** monotonicMs() at creation: the start of every worker's utilization. */
+  readonly #startedMs = monotonicMs();
   #watching = false;
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
@@ -71,9 +74,8 @@ export class Runtime {
       gids: new GidSource(),
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
-      onUnobserved: (error, gid) => {
-        this.#log.error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a task failed and nobody awaited it');
-      },
+      metrics: this.#options.metrics,
+      onUnobserved: (error, task) => reportUnobserved(this.#log, error, task.gid, traceIdOfTask(task)),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -82,6 +84,7 @@ export class Runtime {
     submissions.initialize();
     for (const inbox of inboxes) inbox.initialize();
     arena.initialize();
+    for (const offset of this.#layout.statsBlocks) initThreadStats(this.#buffer, offset);
     this.#inboxBell = bellOf(inboxes[0], views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
     const writer: CompletionWriter = {
       views,
@@ -99,6 +102,7 @@ export class Runtime {
       gidCounter: gidCounter(),
       parcels: this.#parcels,
       setup: this.#options.workerSetup,
+      metrics: this.#options.metrics,
       resourceLimits: this.#options.resourceLimits,
       onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
       onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
@@ -213,11 +217,26 @@ export class Runtime {
     return readDump(this.#layout, views.i32, views.f64, code);
   }
 
-  /** Counters read from shared memory; see @routine/stats. */
+  /**
+   * Counters, wait/run-time histograms (microseconds) and per-worker busy time, read from shared
+   * memory without a message to any worker; see @routine/stats.
+   */
   stats(): StatsSnapshot {
-    const blocks = this.#layout.counterBlocks;
-    const workers = blocks.slice(1).map((offset, id) => ({ id, offset }));
-    return snapshot(this.#buffer, blocks, workers);
+    const { histograms: _, ...stats } = this.#detailedStats();
+    return stats;
+  }
+
+  /** stats() in the Prometheus text exposition format, for a /metrics endpoint. */
+  toPrometheus(options?: PrometheusOptions): string {
+    return toPrometheus(this.#detailedStats(), options);
+  }
+
+  #detailedStats(): DetailedSnapshot {
+    if (!this.#options.metrics) {
+      throw new InvalidArgumentError('stats are off for this runtime: it was created with metrics: false. Leave metrics out (or true) to read them');
+    }
+    const blocks = this.#layout.statsBlocks;
+    return snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
   }
 
   /** Stops accepting tasks, waits for every pending one to settle, then stops the workers. */
@@ -303,12 +322,12 @@ export class Runtime {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
-    if (stoppedGid === undefined || panics > 0) {
-      this.#log.error(
-        { err: error, worker: index, exitCode, tasks: panics },
+    if (stoppedGid === undefined || panics.length > 0) {
+      reportPanic(this.#log, error ?? exitCode, panics, () => [
+        { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
-          `${panics > 0 ? `, failing ${panics} task(s) running beside it` : ''}; starting a replacement`,
-      );
+          `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
+      ]);
     }
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();

@@ -6,6 +6,7 @@
  */
 import { type Detached } from './codec.js';
 import { type Result } from './result.js';
+import { type Trace } from './trace.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -38,7 +39,10 @@ export class TaskHandle<R> implements Task<R> {
   position = 0;
   codeId = 0;
   parentGid = 0;
-  traceRoot = 0;
+  /** The trace it inherited; undefined when it roots its own (see writeRootTrace). */
+  trace: Trace | undefined = undefined;
+  /** monotonicMs() when accepted, for the wait-time histogram (0 with metrics off). */
+  submittedMs = 0;
   /** Epoch ms after which the task times out (0: never), the timeout it came from, and its timer. */
   deadline = 0;
   timeoutMs = 0;

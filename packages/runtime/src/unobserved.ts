@@ -6,10 +6,10 @@
 import { type TaskHandle } from './task.js';
 
 export class UnobservedReporter {
-  readonly #report: (error: Error, gid: number) => void;
+  readonly #report: (error: Error, task: TaskHandle<unknown>) => void;
   #suspects: { task: TaskHandle<unknown>; error: Error }[] = [];
 
-  constructor(report: (error: Error, gid: number) => void) {
+  constructor(report: (error: Error, task: TaskHandle<unknown>) => void) {
     this.#report = report;
   }
 
@@ -21,6 +21,6 @@ export class UnobservedReporter {
   #check(): void {
     const suspects = this.#suspects;
     this.#suspects = [];
-    for (const { task, error } of suspects) if (!task.observed) this.#report(error, task.gid);
+    for (const { task, error } of suspects) if (!task.observed) this.#report(error, task);
   }
 }

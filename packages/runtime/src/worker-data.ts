@@ -12,6 +12,8 @@ export interface WorkerBoot {
   /** Control plane (control.ts): comlink calls, and one-way parcel puts. */
   control: MessagePort;
   parcels: MessagePort;
+  /** Keep counters, timing and histograms (RuntimeOptions.metrics). */
+  metrics: boolean;
   /** Module imported before the worker takes tasks. */
   setup?: string;
 }

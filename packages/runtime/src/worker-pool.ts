@@ -16,6 +16,7 @@ export interface PoolOptions {
   gidCounter: Int32Array;
   parcels: ParcelStore;
   setup?: string;
+  metrics: boolean;
   resourceLimits?: ResourceLimits;
   onDeath(index: number, error: unknown, exitCode: number): void;
   /** A worker started task `gid` with a timeout: stop it if it is still running then. */
@@ -102,6 +103,7 @@ export class WorkerPool {
       control: control.port2,
       parcels: parcelChannel.port2,
       setup: this.#options.setup,
+      metrics: this.#options.metrics,
     };
     const worker = new Worker(new URL(ENTRY), {
       workerData: boot,

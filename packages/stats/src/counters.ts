@@ -1,17 +1,16 @@
 /**
- * The counter block each thread owns in the runtime's SharedArrayBuffer.
+ * The counters of each thread's stats block (thread-block.ts has the whole block).
  *
- * Every thread that touches the data plane (the main thread and each worker) has one block of
- * BigInt64 slots and is its only writer, so a bump is an uncontended `Atomics.add` (about 20 ns)
- * that never bounces a cache line between cores. Readers sum the blocks; a snapshot is not a
- * consistent cut across threads, so derived gauges are clamped at zero.
+ * A bump is an uncontended `Atomics.add` (about 20 ns) by the block's only writer. Readers sum
+ * the blocks; a snapshot is not a consistent cut across threads, so derived gauges are clamped.
  *
- *   block (128 bytes, one cache line, BigInt64 slots)
+ *   line 0 of the block (128 bytes, BigInt64 slots)
  *   +----------+---------+-----------+--------+--------+-----------+----------+---------+
  *   | launched | started | completed | errors | panics | cancelled | timeouts | waiting |
  *   +----------+---------+-----------+--------+--------+-----------+----------+---------+
  *
  * All are counters except `waiting`, a gauge the owner sets: tasks it holds behind a full ring.
+ * `unstarted` follows on the same line (see below).
  */
 export const Counter = {
   /** Tasks accepted by `go` (or a variant) on this thread. */
@@ -30,27 +29,36 @@ export const Counter = {
   timeouts: 6,
   /** Gauge: tasks this thread holds in its own queue, waiting for room in the ring. */
   waiting: 7,
+  /**
+   * Of the timeouts and panics, those that never started: timed out while queued, or lost with
+   * a worker that had not yet put them in the ring. (Cancelled tasks never start either.)
+   */
+  unstarted: 8,
 } as const;
 export type CounterName = keyof typeof Counter;
 
 export const COUNTER_NAMES = Object.keys(Counter) as CounterName[];
 
-/** Bytes of one thread's counter block: one cache line, so two writers never share one. */
-export const COUNTER_BLOCK_BYTES = 128;
-const SLOTS_PER_BLOCK = COUNTER_BLOCK_BYTES / 8;
+/** Counter slots: one cache line of BigInt64. */
+const SLOTS_PER_BLOCK = 16;
 
-/** A writer's handle on its own block. */
+/**
+ * A writer's handle on its own block. With `counting` off (a runtime created with metrics off)
+ * bumps do nothing; gauges are still kept, since the runtime reads `waiting` to recover tasks.
+ */
 export class CounterBlock {
   readonly #slots: BigInt64Array;
   readonly #base: number;
+  readonly #counting: boolean;
 
-  constructor(buffer: SharedArrayBuffer, byteOffset: number) {
+  constructor(buffer: SharedArrayBuffer, byteOffset: number, counting = true) {
     this.#slots = new BigInt64Array(buffer);
     this.#base = byteOffset / 8;
+    this.#counting = counting;
   }
 
   bump(counter: number, by = 1n): void {
-    Atomics.add(this.#slots, this.#base + counter, by);
+    if (this.#counting) Atomics.add(this.#slots, this.#base + counter, by);
   }
 
   set(gauge: number, value: number): void {

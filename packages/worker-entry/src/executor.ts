@@ -20,6 +20,7 @@ import {
   Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
   argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
   type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError, revive,
+  readTrace, SAMPLED_BIT, type Trace, type TaskTimer, monotonicMs, hasBeforeHooks, hasAfterHooks, runBefore, runAfter,
 } from '@routine/runtime/internal';
 import { CodeCache, type Compiled } from './compile.js';
 
@@ -47,6 +48,8 @@ export interface ExecutorParts {
   claimSlots: number;
   /** Shared with the endpoint: marks where this worker must not be terminated. */
   safePoint: SafePoint;
+  /** Records wait, run and busy time in this worker's stats block; absent with metrics off. */
+  timer: TaskTimer | undefined;
 }
 
 export class Executor {
@@ -62,8 +65,12 @@ export class Executor {
   #inFlightAsync = 0;
   /** Of those, the ones still loading: while any is, this worker claims nothing more. */
   #preparing = 0;
-  /** Context of each async task in flight, by claim entry, so a cancel can abort its signal. */
+  /** Context of each task running, by claim entry, so a cancel can abort its signal. */
   readonly #contexts: (TaskContext | undefined)[] = [];
+  /** monotonicMs() at which each running task's function was called (metrics on). */
+  readonly #startedAt: number[] = [];
+  /** The trace of the last task started: a burst of one trace shares one object. */
+  #lastTrace: Trace | undefined;
   #kick: (() => void) | undefined;
 
   constructor(parts: ExecutorParts) {
@@ -158,7 +165,7 @@ export class Executor {
     const token = Atomics.exchange(i32, slot + Slot.TOKEN, ~position);
     submissions.release(slot, position);
     if (token !== position) this.#drop(index, Outcome.cancelled);
-    else if (this.#expired(entry)) this.#drop(index, Outcome.timedOut);
+    else if (this.#expired(entry)) this.#dropExpired(index);
     else this.#start(index);
     return true;
   }
@@ -214,7 +221,7 @@ export class Executor {
     }
     this.#inFlightAsync--;
     this.#preparing--;
-    if (this.#expired(entry)) this.#drop(index, Outcome.timedOut);
+    if (this.#expired(entry)) this.#dropExpired(index);
     else this.#invoke(index, ready, args!);
     this.#parts.safePoint.leave();
     this.#kick?.();
@@ -241,48 +248,71 @@ export class Executor {
     const i32 = this.#i32;
     const entry = this.#entries[index];
     const f = entry / 2;
-    const nameId = i32[entry + Slot.FLAGS] >>> NAME_SHIFT;
+    const flags = i32[entry + Slot.FLAGS];
+    const nameId = flags >>> NAME_SHIFT;
+    const trace = readTrace(i32, entry + Slot.TRACE, (flags & SAMPLED_BIT) !== 0, this.#lastTrace);
+    this.#lastTrace = trace;
     const context: TaskContext = {
       gid: this.#f64[f + SlotF64.GID],
       parentGid: this.#f64[f + SlotF64.PARENT],
-      traceRoot: this.#f64[f + SlotF64.TRACE],
+      trace,
       name: nameId === 0 ? undefined : this.#code.name(nameId - 1),
     };
+    const timer = this.#parts.timer;
+    if (timer) {
+      const now = monotonicMs();
+      timer.started(now, this.#f64[f + SlotF64.SUBMITTED]);
+      this.#startedAt[index] = now;
+    }
     this.#f64[f + SlotF64.STARTED] = Date.now(); // for dump(): the arguments are decoded already
     Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
-    if ((i32[entry + Slot.FLAGS] & PLACEMENT_MASK) === Placement.arena) this.#parts.arena.free(i32[entry + Slot.ARENA]);
+    if ((flags & PLACEMENT_MASK) === Placement.arena) this.#parts.arena.free(i32[entry + Slot.ARENA]);
     this.#parts.counters.bump(Counter.started);
+    this.#contexts[index] = context;
     let result: unknown;
     // User code runs with the worker terminable (a timeout may stop it there), never mid-write.
     const depth = this.#parts.safePoint.suspend();
     try {
+      if (hasBeforeHooks()) runAs(context, false, () => runBefore(context.parentGid, context.gid));
       result = runAs(context, compiled.isAsync, () => compiled.fn(...args));
     } catch (error) {
       this.#parts.safePoint.resume(depth);
-      this.#complete(index, Outcome.error, toWire(error));
+      this.#ran(index, false, error);
       return;
     }
     this.#parts.safePoint.resume(depth);
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       this.#inFlightAsync++;
-      this.#contexts[index] = context;
       (result as PromiseLike<unknown>).then(
-        (value) => this.#completeAsync(index, Outcome.ok, value),
-        (error: unknown) => this.#completeAsync(index, Outcome.error, toWire(error)),
+        (value) => this.#ranAsync(index, true, value),
+        (error: unknown) => this.#ranAsync(index, false, error),
       );
     } else {
-      this.#complete(index, Outcome.ok, result);
+      this.#ran(index, true, result);
     }
   }
 
-  #completeAsync(index: number, outcome: number, value: unknown): void {
+  #ranAsync(index: number, ok: boolean, value: unknown): void {
     this.#inFlightAsync--;
     this.#parts.safePoint.enter();
-    this.#complete(index, outcome, value);
+    this.#ran(index, ok, value);
     this.#parts.safePoint.leave();
     this.#kick?.();
+  }
+
+  /** A task's function returned, threw, or its promise settled: time it, run the hooks, reply. */
+  #ran(index: number, ok: boolean, value: unknown): void {
+    const timer = this.#parts.timer;
+    if (timer) timer.ended(monotonicMs(), this.#startedAt[index]);
+    if (hasAfterHooks()) {
+      const context = this.#contexts[index]!;
+      const depth = this.#parts.safePoint.suspend();
+      runAs(context, false, () => runAfter(context.gid, ok ? { ok, value } : { ok, error: value as Error }));
+      this.#parts.safePoint.resume(depth);
+    }
+    this.#complete(index, ok ? Outcome.ok : Outcome.error, ok ? value : toWire(value));
   }
 
   #complete(index: number, outcome: number, value: unknown): void {
@@ -314,6 +344,12 @@ export class Executor {
     if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
     else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(this.#f64[entry / 2 + SlotF64.GID]));
     this.#complete(index, outcome, undefined);
+  }
+
+  /** Its submitter counts the timeout; this worker knows it never started. */
+  #dropExpired(index: number): void {
+    this.#parts.counters.bump(Counter.unstarted);
+    this.#drop(index, Outcome.timedOut);
   }
 
   #spin(): boolean {

@@ -5,7 +5,7 @@
 import { workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, bellOf, connect, GidSource, logger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
-  traceIdOf, WorkerWord, type WorkerBoot,
+  reportUnobserved, TaskTimer, traceIdOfTask, WorkerWord, type WorkerBoot,
 } from '@routine/runtime/internal';
 import { Executor } from './executor.js';
 
@@ -25,12 +25,11 @@ const connection = connect({
   gids: new GidSource(boot.gidCounter),
   parcels: control,
   maxQueue: Infinity,
+  metrics: boot.metrics,
   onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
   onAbort: (gid) => control.abortTask(gid),
   safePoint,
-  onUnobserved(error, gid) {
-    logger().error({ err: error, gid, traceId: traceIdOf(gid) }, 'routine: a nested task failed and nobody awaited it');
-  },
+  onUnobserved: (error, task) => reportUnobserved(logger(), error, task.gid, traceIdOfTask(task)),
 });
 const { views } = connection;
 setWorkerEndpoint(connection.endpoint);
@@ -44,6 +43,7 @@ await new Executor({
   inboxBell: bellOf(ownInbox, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS),
   block,
   claimSlots: boot.layout.claimSlots,
+  timer: boot.metrics ? new TaskTimer(boot.buffer, boot.layout.statsBlocks[thread]) : undefined,
   safePoint,
 }).run();
 boot.control.close();

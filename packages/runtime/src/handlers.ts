@@ -1,0 +1,68 @@
+/**
+ * Where failures nobody else handles go. By default routine logs them; a handler set here takes
+ * their place and is called exactly once per failure:
+ *
+ * - the error handler, for a task that threw or rejected (or timed out) and that nobody observed
+ *   by the next macrotask (no then, await or result());
+ * - the panic handler, for each task whose worker died under it (an uncaught error from a
+ *   callback, process.exit, out of memory), observed or not: a dead worker is always news.
+ *   A worker that dies running nothing is reported once with gid 0.
+ *
+ * Handlers belong to the thread that sets them, like hooks: the main thread sees every panic and
+ * the unobserved failures of the tasks it started; a workerSetup module can set an error handler
+ * for the tasks started inside that worker.
+ */
+import { type Logger } from 'pino';
+import { InvalidArgumentError } from './errors.js';
+
+export type ErrorHandler = (error: Error, gid: number) => void;
+export type PanicHandler = (value: unknown, stack: string, gid: number) => void;
+
+let errorHandler: ErrorHandler | undefined;
+let panicHandler: PanicHandler | undefined;
+
+/** Replaces the logging of unobserved task failures; `undefined` restores it. */
+export function setErrorHandler(handler: ErrorHandler | undefined): void {
+  errorHandler = checkHandler('setErrorHandler', handler);
+}
+
+/** Replaces the logging of worker deaths, with one call per task that died; `undefined` restores it. */
+export function setPanicHandler(handler: PanicHandler | undefined): void {
+  panicHandler = checkHandler('setPanicHandler', handler);
+}
+
+function checkHandler<T>(name: string, handler: T | undefined): T | undefined {
+  if (handler === undefined || handler === null) return undefined;
+  if (typeof handler !== 'function') {
+    throw new InvalidArgumentError(`${name}() takes a function (or undefined to restore the default logging), got ${typeof handler}`);
+  }
+  return handler;
+}
+
+/** A task failed and nobody observed it. */
+export function reportUnobserved(log: Logger, error: Error, gid: number, traceId: string): void {
+  if (!errorHandler) {
+    log.error({ err: error, gid, traceId }, 'routine: a task failed and nobody awaited it');
+    return;
+  }
+  callSafely(log, 'error', gid, () => errorHandler!(error, gid));
+}
+
+/** A worker died, failing the tasks `gids` it was running; `describe` is the default log line. */
+export function reportPanic(log: Logger, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
+  if (!panicHandler) {
+    const [fields, message] = describe();
+    log.error(fields, message);
+    return;
+  }
+  const stack = value instanceof Error ? (value.stack ?? String(value)) : '';
+  for (const gid of gids.length > 0 ? gids : [0]) callSafely(log, 'panic', gid, () => panicHandler!(value, stack, gid));
+}
+
+function callSafely(log: Logger, kind: string, gid: number, call: () => void): void {
+  try {
+    call();
+  } catch (thrown) {
+    log.error({ err: thrown, gid }, `routine: the ${kind} handler threw; continuing`);
+  }
+}

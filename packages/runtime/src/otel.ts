@@ -1,0 +1,46 @@
+/**
+ * OpenTelemetry, when the application has @opentelemetry/api installed: the active span's trace
+ * is handed on to the tasks started under it. The API keeps its state on a global, so the copy
+ * resolved here sees the context manager the application registered with its own import.
+ */
+import { createRequire } from 'node:module';
+import { fromHex, type Trace } from './trace.js';
+
+interface SpanContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+}
+
+interface OtelApi {
+  context: { active(): unknown };
+  trace: { getSpan(context: unknown): { spanContext(): SpanContext } | undefined };
+  isSpanContextValid(context: SpanContext): boolean;
+}
+
+/** undefined until first asked for; null when the package is not installed. */
+let api: OtelApi | null | undefined;
+let last: { context: SpanContext; trace: Trace } | undefined;
+
+function load(): OtelApi | null {
+  try {
+    return createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+  } catch {
+    return null;
+  }
+}
+
+/** The trace of the active OpenTelemetry span, with that span as the parent of what starts here. */
+export function activeOtelTrace(): Trace | undefined {
+  api ??= load();
+  if (api === null) return undefined;
+  const span = api.trace.getSpan(api.context.active());
+  if (!span) return undefined;
+  const context = span.spanContext();
+  if (!api.isSpanContextValid(context)) return undefined;
+  // Tasks started in a burst under one span share its Trace: no hex parsing per task.
+  if (last?.context.traceId !== context.traceId || last.context.spanId !== context.spanId || last.context.traceFlags !== context.traceFlags) {
+    last = { context, trace: fromHex(context.traceId, context.spanId, (context.traceFlags & 1) === 1) };
+  }
+  return last.trace;
+}
