@@ -3,8 +3,21 @@
  * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
  * the handle's cancel reach the task, and pass the outcome on.
  */
+import { currentContext, tracePassedOn } from './context.js';
 import { type Submitter } from './default-runtime.js';
-import { type TaskHandle } from './task.js';
+import { TaskHandle } from './task.js';
+
+/**
+ * A handle for a task that will start later, from some unrelated callback: it records now the
+ * parent gid and trace the task must carry, since by then nothing on the stack knows them.
+ */
+export function deferredHandle(on: Submitter, cancel: (task: TaskHandle<unknown>, reason: unknown) => void): TaskHandle<unknown> {
+  const handle = new TaskHandle<unknown>(on.reserveGid(), cancel);
+  const parent = currentContext();
+  handle.parentGid = parent?.gid ?? 0;
+  handle.trace = tracePassedOn(parent);
+  return handle;
+}
 
 export function startDeferred(
   on: Submitter,
@@ -15,7 +28,7 @@ export function startDeferred(
 ): void {
   let task: TaskHandle<unknown>;
   try {
-    task = on.submit(fn, args, { gid: handle.gid });
+    task = on.submit(fn, args, { gid: handle.gid, lineage: handle });
   } catch (error) {
     finish(false, error); // refused (closed runtime, uncloneable argument): the handle fails with it
     return;

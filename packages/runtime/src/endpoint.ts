@@ -22,7 +22,7 @@ import { hasAfterHooks, runAfter, runBefore } from './hooks.js';
 import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, SAMPLED_BIT, Slot, SlotF64 } from './layout.js';
 import { argsKey, resultKey, type ParcelClient } from './parcels.js';
 import { type Ring } from './ring.js';
-import { writeRootTrace, writeTrace } from './trace.js';
+import { type Trace, writeRootTrace, writeTrace } from './trace.js';
 import { TaskHandle } from './task.js';
 import { fromWire, type WireError } from './task-error.js';
 import { unwrapTransfers } from './transfer.js';
@@ -70,6 +70,8 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** A gid taken earlier with reserveGid(), for a handle that had to exist before its task. */
   gid?: number;
+  /** That handle: the parent gid and trace it recorded when it was made (see deferredHandle). */
+  lineage?: { parentGid: number; trace: Trace | undefined };
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
 }
@@ -154,11 +156,17 @@ export class Endpoint {
     } else if (size > INLINE_BYTES) {
       placement = Placement.arena;
     }
-    const parent = currentContext();
     const task = new TaskHandle<unknown>(gid, this.#cancel);
     task.codeId = codeId;
-    task.parentGid = parent?.gid ?? 0;
-    task.trace = tracePassedOn(parent);
+    const lineage = options?.lineage;
+    if (lineage) {
+      task.parentGid = lineage.parentGid;
+      task.trace = lineage.trace;
+    } else {
+      const parent = currentContext();
+      task.parentGid = parent?.gid ?? 0;
+      task.trace = tracePassedOn(parent);
+    }
     if (this.#parts.timing) task.submittedMs = monotonicMs();
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined) {

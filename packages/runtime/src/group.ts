@@ -16,8 +16,8 @@
  */
 import { here, type Submitter } from './default-runtime.js';
 import { CancelledError, InvalidArgumentError, TimeoutError } from './errors.js';
-import { startDeferred } from './deferred.js';
-import { TaskHandle, type Task } from './task.js';
+import { deferredHandle, startDeferred } from './deferred.js';
+import { type TaskHandle, type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 import { checkTimeout } from './timeout.js';
 
@@ -79,7 +79,7 @@ export class Group {
 
   /** Starts `fn(...args)` as a member now, or as soon as fewer than `limit` are running. */
   go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-    const member = new TaskHandle<unknown>(this.#on.reserveGid(), (task, reason) => this.#cancelMember(task, reason));
+    const member = deferredHandle(this.#on, (task, reason) => this.#cancelMember(task, reason));
     this.#unsettled++;
     if (this.#controller.signal.aborted) {
       this.#finishMember(member, false, this.#cancelled(member.gid));

@@ -6,8 +6,8 @@
  */
 import { CancelledError, InvalidArgumentError, QueueFullError } from './errors.js';
 import { createRuntime, type Runtime } from './runtime.js';
-import { startDeferred } from './deferred.js';
-import { TaskHandle, type Task } from './task.js';
+import { deferredHandle, startDeferred } from './deferred.js';
+import { type TaskHandle, type Task } from './task.js';
 import { type TaskFn } from './task-ref.js';
 
 export interface PoolOptions {
@@ -75,7 +75,7 @@ export class Pool {
    */
   submitWait<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
     if (this.#unsettled < this.#capacity && this.#waiting.length === 0) return this.submit(fn, ...args);
-    const handle = new TaskHandle<unknown>(this.#runtime.reserveGid(), (task, reason) => {
+    const handle = deferredHandle(this.#runtime, (task, reason) => {
       const at = this.#waiting.findIndex((w) => w.handle === task);
       if (at >= 0) {
         this.#waiting.splice(at, 1);
