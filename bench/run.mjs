@@ -75,3 +75,6 @@ if (args.json) writeFileSync(args.json, JSON.stringify({ threads, rounds, result
 
 // What routine's own wrappers (group, pool, timeout) cost over plain go.
 process.stdout.write(execFileSync(process.execPath, [new URL('./overhead.mjs', import.meta.url).pathname], { encoding: 'utf8', timeout: 300_000 }));
+
+// What counters and histograms cost per task.
+process.stdout.write(execFileSync(process.execPath, [new URL('./metrics.mjs', import.meta.url).pathname], { encoding: 'utf8', timeout: 300_000 }));

@@ -71,6 +71,13 @@ export class Executor {
   readonly #startedAt: number[] = [];
   /** The trace of the last task started: a burst of one trace shares one object. */
   #lastTrace: Trace | undefined;
+  /**
+   * The time a synchronous task ended, while this worker goes straight on to claim the next one
+   * (0 otherwise): that task starts at the same instant, which saves a clock read (about 90 ns)
+   * per task in a burst. A task's run time thus covers its whole stay on the worker: decoding its
+   * arguments and writing its result as well as the call.
+   */
+  #handoffMs = 0;
   #kick: (() => void) | undefined;
 
   constructor(parts: ExecutorParts) {
@@ -116,6 +123,7 @@ export class Executor {
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
     safePoint.enter();
+    this.#handoffMs = 0; // a task that ended outside this loop is no hand-off
     try {
       for (let n = 0; n < BATCH && this.#mayClaim(); n++) {
         if (!this.#claimOne()) break;
@@ -123,6 +131,7 @@ export class Executor {
       }
     } finally {
       safePoint.leave();
+      this.#handoffMs = 0;
     }
     return worked;
   }
@@ -260,7 +269,7 @@ export class Executor {
     };
     const timer = this.#parts.timer;
     if (timer) {
-      const now = monotonicMs();
+      const now = this.#handoffMs || monotonicMs();
       timer.started(now, this.#f64[f + SlotF64.SUBMITTED]);
       this.#startedAt[index] = now;
     }
@@ -279,7 +288,7 @@ export class Executor {
       result = runAs(context, compiled.isAsync, () => compiled.fn(...args));
     } catch (error) {
       this.#parts.safePoint.resume(depth);
-      this.#ran(index, false, error);
+      this.#handoffMs = this.#ran(index, false, error);
       return;
     }
     this.#parts.safePoint.resume(depth);
@@ -290,7 +299,7 @@ export class Executor {
         (error: unknown) => this.#ranAsync(index, false, error),
       );
     } else {
-      this.#ran(index, true, result);
+      this.#handoffMs = this.#ran(index, true, result);
     }
   }
 
@@ -302,10 +311,14 @@ export class Executor {
     this.#kick?.();
   }
 
-  /** A task's function returned, threw, or its promise settled: time it, run the hooks, reply. */
-  #ran(index: number, ok: boolean, value: unknown): void {
+  /**
+   * A task's function returned, threw, or its promise settled: time it, run the hooks, reply.
+   * Returns the time it ended (0 with metrics off).
+   */
+  #ran(index: number, ok: boolean, value: unknown): number {
     const timer = this.#parts.timer;
-    if (timer) timer.ended(monotonicMs(), this.#startedAt[index]);
+    const now = timer ? monotonicMs() : 0;
+    if (timer) timer.ended(now, this.#startedAt[index]);
     if (hasAfterHooks()) {
       const context = this.#contexts[index]!;
       const depth = this.#parts.safePoint.suspend();
@@ -313,6 +326,7 @@ export class Executor {
       this.#parts.safePoint.resume(depth);
     }
     this.#complete(index, ok ? Outcome.ok : Outcome.error, ok ? value : toWire(value));
+    return now;
   }
 
   #complete(index: number, outcome: number, value: unknown): void {
