@@ -72,3 +72,18 @@ function abbreviate(source: string): string {
   const oneLine = source.replace(/\s+/g, ' ');
   return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
+
+/** A pipeline stage failed on an item; the pipeline stopped. `cause` is the stage's error. */
+export class PipelineError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_PIPELINE';
+  constructor(
+    readonly stage: string,
+    readonly index: number,
+    cause: unknown,
+  ) {
+    super(`pipeline stage '${stage}' failed on item ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+      gid: (cause as { gid?: number } | undefined)?.gid,
+    });
+  }
+}

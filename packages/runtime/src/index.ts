@@ -23,6 +23,13 @@ export {
   addBeforeRoutine, addAfterRoutine, removeBeforeRoutine, removeAfterRoutine,
   type BeforeRoutine, type AfterRoutine,
 } from './hooks.js';
+export {
+  startBackgroundWorker, stopBackgroundWorker, stopAllBackgroundWorkers, getBackgroundWorkerStatus,
+  type BackgroundWorkerOptions, type BackgroundWorkerStatus,
+} from './background.js';
+export { createScheduler, Scheduler, type SchedulerOptions, type JobStatus } from './scheduler.js';
+export { pipeline, Pipeline, type PipelineOptions, type StageOptions } from './pipeline.js';
+export { createManager, Manager, errGoroutineStopped, type ManagerOptions } from './manager.js';
 export { setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler } from './handlers.js';
 export { withTrace } from './trace.js';
 export { logger } from './task-logger.js';
@@ -31,5 +38,5 @@ export { type RunningTask } from './dump.js';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';
 export {
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
-  RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError,
+  RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
 } from './errors.js';

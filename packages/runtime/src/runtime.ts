@@ -36,6 +36,9 @@ import { waitGroup, type WaitGroup } from './wait-group.js';
 import { type Result } from './result.js';
 import { readDump, type RunningTask } from './dump.js';
 import { WorkerPool } from './worker-pool.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { Pipeline, type PipelineOptions } from './pipeline.js';
+import { Manager, type ManagerOptions } from './manager.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
 const OVERFLOW_POLL_MS = 1;
@@ -197,6 +200,21 @@ export class Runtime {
 
   waitGroup(): WaitGroup {
     return waitGroup();
+  }
+
+  /** A scheduler whose jobs run on this runtime; see `createScheduler`. */
+  createScheduler(options?: SchedulerOptions): Scheduler {
+    return new Scheduler(options, () => this);
+  }
+
+  /** A pipeline whose stages run on this runtime; see `pipeline`. */
+  pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+    return new Pipeline<In, In>(options, () => this);
+  }
+
+  /** A goroutine manager whose tasks run on this runtime; see `createManager`. */
+  createManager(options?: ManagerOptions): Manager {
+    return new Manager(options, () => this);
   }
 
   /** `go` with options; the variants (timeouts, names) build on it. */

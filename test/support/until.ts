@@ -1,0 +1,11 @@
+/**
+ * Waits until `check` holds, polling between turns of the event loop with setImmediate, which
+ * tests that fake timers leave alone. Fails after `realMs` of real time.
+ */
+export async function until(check: () => boolean, realMs = 10_000, what = 'the condition'): Promise<void> {
+  const deadline = performance.now() + realMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
