@@ -1,0 +1,58 @@
+/**
+ * The progress line on a terminal: records done, rate, and (for a file) percent and ETA, redrawn
+ * a few times a second on stderr. Off when stderr is not a terminal, so piped runs stay quiet.
+ */
+const REDRAW_MS = 200;
+const BAR = 24;
+
+export class Progress {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #enabled: boolean;
+  readonly #started = performance.now();
+  #timer: NodeJS.Timeout | undefined;
+  #shown = false;
+
+  constructor(
+    readonly status: () => { done: number; failed: number; fraction: number | undefined },
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.#stream = stream;
+    this.#enabled = stream.isTTY === true;
+    if (this.#enabled) this.#timer = setInterval(() => this.#draw(), REDRAW_MS).unref();
+  }
+
+  /** Removes the line, so what is printed next starts clean. */
+  clear(): void {
+    clearInterval(this.#timer);
+    if (this.#shown) this.#stream.write('\r\x1b[K');
+    this.#shown = false;
+  }
+
+  #draw(): void {
+    const { done, failed, fraction } = this.status();
+    const seconds = (performance.now() - this.#started) / 1000;
+    const rate = done / Math.max(seconds, 1e-3);
+    let text = `${formatCount(done)} records  ${formatCount(Math.round(rate))}/s`;
+    if (failed > 0) text += `  ${formatCount(failed)} failed`;
+    if (fraction !== undefined && fraction > 0) {
+      const filled = Math.min(BAR, Math.round(fraction * BAR));
+      const eta = (seconds * (1 - fraction)) / fraction;
+      text = `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${text}  ETA ${formatDuration(eta)}`;
+    }
+    this.#stream.write(`\r\x1b[K${text}`);
+    this.#shown = true;
+  }
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const whole = Math.round(seconds);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+}
