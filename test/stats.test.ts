@@ -70,11 +70,12 @@ describe('stats()', () => {
     expect(stats.runTime.count).toBe(100);
     expect(stats.waitTime.count).toBe(100);
     // The histogram times the task's whole stay on the worker, around the sleep the task timed
-    // itself: never less, and more only by the hand-off, or by a preemption on a loaded machine.
+    // itself: never less, and more only by the hand-off, or by a preemption on a loaded machine
+    // (a few ms on a busy 2-core CI box; the bucket error itself is checked exactly above).
     for (const [q, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
       const exact = quantile(measured, q);
       expect(stats.runTime[key]).toBeGreaterThanOrEqual(exact * (1 - BUCKET_ERROR));
-      expect(stats.runTime[key]).toBeLessThanOrEqual(exact * (1 + BUCKET_ERROR) + 1500);
+      expect(stats.runTime[key]).toBeLessThanOrEqual(exact * (1 + BUCKET_ERROR) + 5000);
     }
     expect(stats.runTime.p50).toBeGreaterThanOrEqual(2000 * (1 - BUCKET_ERROR));
     expect(stats.runTime.p99).toBeGreaterThanOrEqual(20000 * (1 - BUCKET_ERROR));
