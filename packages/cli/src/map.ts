@@ -12,6 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { createRuntime, tasks, type Result } from '@routine/runtime';
+import { Fifo } from '@routine/runtime/internal';
 import { UsageError, type MapArgs } from './args.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';
@@ -39,8 +40,7 @@ export async function runMap(args: MapArgs): Promise<number> {
   let records = 0;
   let failed = 0;
   let interrupted = false;
-  const waiting: Entry[] = []; // ordered: in input order; unordered: in finishing order
-  let head = 0;
+  const waiting = new Fifo<Entry>(); // ordered: in input order; unordered: in finishing order
   let inFlight = 0;
   let settled: (() => void) | undefined;
 
@@ -71,27 +71,22 @@ export async function runMap(args: MapArgs): Promise<number> {
    * waiting, what is buffered goes out, so a slow run still shows its results as they come.
    */
   const resultReady = async (): Promise<void> => {
-    if (head < waiting.length && waiting[head].result) return;
+    if (waiting.peek()?.result) return;
     await output.flush();
-    if (head < waiting.length && waiting[head].result) return;
+    if (waiting.peek()?.result) return;
     await new Promise<void>((wake) => (settled = wake));
   };
 
   /** Writes every result that may be written now, in the mode's order. */
   const writeReady = async (): Promise<void> => {
-    while (head < waiting.length && waiting[head].result) {
-      const { line, result } = waiting[head];
-      waiting[head++] = undefined as never;
+    while (waiting.peek()?.result) {
+      const { line, result } = waiting.shift()!;
       records++;
       if (!result!.ok) fail(line, describe(result!.error));
       else {
         const wait = output.add(JSON.stringify(result!.value) ?? 'null');
         if (wait) await wait;
       }
-    }
-    if (head > 4096 && head * 2 > waiting.length) {
-      waiting.splice(0, head);
-      head = 0;
     }
   };
 
@@ -116,7 +111,7 @@ export async function runMap(args: MapArgs): Promise<number> {
         inFlight--;
         settled?.();
       });
-      while (inFlight >= window || waiting.length - head >= window) {
+      while (inFlight >= window || waiting.length >= window) {
         await resultReady();
         await writeReady();
       }

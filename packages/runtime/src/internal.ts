@@ -27,3 +27,4 @@ export { connect } from './connect.js';
 export { SafePoint } from './safety.js';
 export { CancelledError } from './errors.js';
 export { revive } from './revive.js';
+export { Fifo } from './fifo.js';
