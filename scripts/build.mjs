@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-for (const name of ['stats', 'runtime', 'worker-entry', 'cli']) {
+for (const name of ['stats', 'core', 'worker-entry', 'runtime', 'cli']) {
   const dir = join(root, 'packages', name);
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  const entryPoints = readdirSync(join(dir, 'src'))
+  const entryPoints = readdirSync(join(dir, 'src'), { recursive: true })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'))
     .map((file) => join(dir, 'src', file));
   await build({
     entryPoints,
     outdir: join(dir, 'dist'),
+    outbase: join(dir, 'src'),
     format: 'esm',
     platform: 'node',
     target: 'node20',

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { Ring, ringBytes, viewsOf } from '@routine/runtime/internal';
+import { Ring, ringBytes, viewsOf } from '@routine/core';
 import { pickSeed, withSeed } from './support/random.js';
 
 const CANARY = 0x5a5a5a5a;

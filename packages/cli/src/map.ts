@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { createRuntime, tasks, type Result } from '@routine/runtime';
-import { Fifo } from '@routine/runtime/internal';
+import { Fifo } from '@routine/core';
 import { UsageError, type MapArgs } from './args.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';

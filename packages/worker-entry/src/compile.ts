@@ -7,7 +7,7 @@
  * through the esbuild hooks in ts-hooks.ts, registered the first time one is needed.
  */
 import { register } from 'node:module';
-import { CodeKind, type CodeTable } from '@routine/runtime/internal';
+import { CodeKind, type CodeTable } from '@routine/core';
 
 export type AnyFn = (...args: unknown[]) => unknown;
 

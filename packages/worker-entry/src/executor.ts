@@ -16,12 +16,13 @@
  * anything claimed behind it would wait for it while other workers sit idle.
  */
 import {
-  type Arena, ClaimState, type CodeTable, Counter, type CounterBlock, type Endpoint, INLINE_OFFSET, Outcome,
+  type Arena, ClaimState, type CodeTable, type Endpoint, INLINE_OFFSET, Outcome,
   Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
   argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
   type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError, revive,
-  readTrace, SAMPLED_BIT, type Trace, type TaskTimer, monotonicMs, hasBeforeHooks, hasAfterHooks, runBefore, runAfter,
-} from '@routine/runtime/internal';
+  readTrace, SAMPLED_BIT, type Trace, hasBeforeHooks, hasAfterHooks, runBefore, runAfter,
+} from '@routine/core';
+import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { CodeCache, type Compiled } from './compile.js';
 
 const nap = new Int32Array(new SharedArrayBuffer(4));

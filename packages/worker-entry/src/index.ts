@@ -5,8 +5,9 @@
 import { workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, bellOf, connect, GidSource, logger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
-  reportUnobserved, TaskTimer, traceIdOfTask, WorkerWord, type WorkerBoot,
-} from '@routine/runtime/internal';
+  reportUnobserved, traceIdOfTask, WorkerWord, type WorkerBoot,
+} from '@routine/core';
+import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
 
 installToolchainHelpers();

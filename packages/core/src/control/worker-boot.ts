@@ -1,0 +1,19 @@
+/** What the main thread hands each worker when it starts it. */
+import { type MessagePort } from 'node:worker_threads';
+import { type Layout } from '../memory/layout.js';
+
+export interface WorkerBoot {
+  buffer: SharedArrayBuffer;
+  layout: Layout;
+  /** Index of this worker in the pool; its inbox is `1 + index`. */
+  index: number;
+  generation: number;
+  gidCounter: Int32Array;
+  /** Control plane (control.ts): comlink calls, and one-way parcel puts. */
+  control: MessagePort;
+  parcels: MessagePort;
+  /** Keep counters, timing and histograms (RuntimeOptions.metrics). */
+  metrics: boolean;
+  /** Module imported before the worker takes tasks. */
+  setup?: string;
+}

@@ -1,0 +1,447 @@
+/**
+ * One thread's connection to the data plane: it submits tasks into the shared submission ring and
+ * settles them from its own inbox. The main thread and every worker have one each.
+ *
+ * Flow control: a thread keeps at most `credits` tasks of its own in flight (in the ring or
+ * running), which is its inbox's capacity, so a completion always finds room and the workers that
+ * write completions never wait on the thread that reads them. Tasks beyond that, or beyond a full
+ * ring, wait in this thread's overflow queue (bounded by `maxQueue`) in submission order.
+ */
+import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
+import { type Arena } from '../memory/arena.js';
+import { type CodeTable } from '../memory/code-table.js';
+import { CodeIds } from './code-ids.js';
+import { decode, Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
+import { currentContext, tracePassedOn } from '../task/context.js';
+import {
+  CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
+  WorkerCrashError,
+} from '../task/errors.js';
+import { type GidSource } from '../memory/gid.js';
+import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
+import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, SAMPLED_BIT, Slot, SlotF64 } from '../memory/layout.js';
+import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
+import { type Ring } from '../memory/ring.js';
+import { type Trace, writeRootTrace, writeTrace } from '../task/trace.js';
+import { TaskHandle } from './task-handle.js';
+import { fromWire, type WireError } from './wire-error.js';
+import { unwrapTransfers } from '../codec/transfer.js';
+import { NO_SAFE_POINT } from '../memory/safety.js';
+import { SignalBinding } from './signal-binding.js';
+import { UnobservedReporter } from './unobserved.js';
+import { type Views } from '../memory/views.js';
+
+export interface EndpointParts {
+  views: Views;
+  submissions: Ring;
+  inbox: Ring;
+  /** Index of this thread's inbox; completions name it in their REPLY word. */
+  inboxIndex: number;
+  /** Generation of this thread's inbox owner (0 for the main thread). */
+  generation: number;
+  arena: Arena;
+  code: CodeTable;
+  counters: CounterBlock;
+  /** Stamp each task with the time it was accepted, for the wait-time histogram. */
+  timing: boolean;
+  /** Run before/after hooks around the tasks this thread starts (the main thread; see hooks.ts). */
+  launchHooks: boolean;
+  gids: GidSource;
+  parcels: ParcelClient;
+  maxQueue: number;
+  /** Called for a failure nobody observed by the time it settled. */
+  onUnobserved(error: Error, task: TaskHandle<unknown>): void;
+  /** Called when a task a worker had already claimed passes its deadline: stop it for real. */
+  onExpired?(gid: number): void;
+  /** Called when a task a worker has already claimed is cancelled: abort its signal there. */
+  onAbort?(gid: number): void;
+  /**
+   * Called when a task with a timeout is accepted. On a worker this asks the main thread to
+   * watch the deadline too: the task may land on this very worker and block it, timer and all.
+   */
+  onDeadline?(gid: number, timeoutMs: number): void;
+  /** Marks the stretches that write shared memory, so a worker is never terminated in one. */
+  safePoint?: { enter(): void; leave(): void };
+}
+
+export interface SubmitOptions {
+  name?: string;
+  /** Aborting it cancels the task (see Task.cancel); already aborted, the task is never queued. */
+  signal?: AbortSignal;
+  /** A gid taken earlier with reserveGid(), for a handle that had to exist before its task. */
+  gid?: number;
+  /** That handle: the parent gid and trace it recorded when it was made (see deferredHandle). */
+  lineage?: { parentGid: number; trace: Trace | undefined };
+  /** Rejects with TimeoutError after this long; a task still running then is stopped. */
+  timeoutMs?: number;
+}
+
+/** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */
+const CANCEL_BIT = 0x40000000;
+
+export class Endpoint {
+  readonly #parts: EndpointParts;
+  readonly #views: Views;
+  readonly #encoder = new Encoder();
+  /** Pending tasks by ticket; a free ticket's entry is undefined. */
+  readonly #pending: (TaskHandle<unknown> | undefined)[] = [];
+  readonly #freeTickets: number[] = [];
+  #pendingCount = 0;
+  readonly #overflow: (TaskHandle<unknown> | undefined)[] = [];
+  #overflowHead = 0;
+  #inFlight = 0;
+  readonly #credits: number;
+  readonly #code: CodeIds;
+  readonly #signals = new SignalBinding();
+  readonly #unobserved: UnobservedReporter;
+  #closed = false;
+  readonly #safePoint: { enter(): void; leave(): void };
+
+  constructor(parts: EndpointParts) {
+    this.#parts = parts;
+    this.#views = parts.views;
+    this.#credits = parts.inbox.capacity;
+    this.#safePoint = parts.safePoint ?? NO_SAFE_POINT;
+    this.#code = new CodeIds(parts.code);
+    this.#unobserved = new UnobservedReporter(parts.onUnobserved);
+  }
+
+  /** Tasks submitted here and not yet settled (or, if cancelled, not yet given back). */
+  get pendingCount(): number {
+    return this.#pendingCount;
+  }
+
+  get overflowCount(): number {
+    return this.#overflow.length - this.#overflowHead;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** A gid for a task to be submitted later (pass it as SubmitOptions.gid). */
+  reserveGid(): number {
+    return this.#parts.gids.next();
+  }
+
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    this.#safePoint.enter();
+    let task: TaskHandle<R>;
+    try {
+      task = this.#accept<R>(fn, args, options);
+    } finally {
+      this.#safePoint.leave();
+    }
+    // After the payload is written: a hook may itself call go(), and the encoder is not reentrant.
+    if (this.#parts.launchHooks) runBefore(task.parentGid, task.gid);
+    if (options?.signal && !task.settled) this.#signals.bind(task as TaskHandle<unknown>, options.signal);
+    return task;
+  }
+
+  #accept<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    if (this.#closed) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
+    const codeId = this.#code.idOf(fn);
+    if (this.overflowCount >= this.#parts.maxQueue) {
+      throw new QueueFullError(`the queue is full: ${this.#parts.maxQueue} tasks already wait behind the ring (maxQueue). Wait for some to finish, or raise maxQueue`);
+    }
+    const size = this.#encoder.measure(args);
+    if (size instanceof UncloneableValue) throw uncloneable(`argument ${size.index}`, size);
+    const gid = options?.gid ?? this.#parts.gids.next();
+    if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
+    let placement: number = Placement.inline;
+    if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {
+      // Shared memory cannot carry it (shared or moved buffers), or it could never fit the arena.
+      placement = Placement.port;
+      this.#putParcel(argsKey(gid), args);
+    } else if (size > INLINE_BYTES) {
+      placement = Placement.arena;
+    }
+    const task = new TaskHandle<unknown>(gid, this.#cancel);
+    task.codeId = codeId;
+    const lineage = options?.lineage;
+    if (lineage) {
+      task.parentGid = lineage.parentGid;
+      task.trace = lineage.trace;
+    } else {
+      const parent = currentContext();
+      task.parentGid = parent?.gid ?? 0;
+      task.trace = tracePassedOn(parent);
+    }
+    if (this.#parts.timing) task.submittedMs = monotonicMs();
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined) {
+      task.deadline = Date.now() + timeoutMs;
+      task.timeoutMs = timeoutMs;
+      task.timer = setTimeout(this.#expire, timeoutMs, task);
+      this.#parts.onDeadline?.(gid, timeoutMs);
+    }
+    task.placement = placement;
+    task.size = size;
+    if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
+    this.#track(task);
+    this.#parts.counters.bump(Counter.launched);
+    if (this.overflowCount > 0 || !this.#push(task, args)) {
+      if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
+      this.#overflow.push(task);
+      this.#parts.counters.set(Counter.waiting, this.overflowCount);
+    }
+    return task as TaskHandle<R>;
+  }
+
+  /**
+   * Moves waiting tasks into the ring while it has room and this thread has credits.
+   * Returns true when the overflow queue is empty afterwards.
+   */
+  flushOverflow(): boolean {
+    this.#safePoint.enter();
+    try {
+      return this.#flush();
+    } finally {
+      this.#safePoint.leave();
+    }
+  }
+
+  #flush(): boolean {
+    const overflow = this.#overflow;
+    const before = this.#overflowHead;
+    while (this.#overflowHead < overflow.length) {
+      const task = overflow[this.#overflowHead]!;
+      if (!task.settled && !this.#push(task, undefined)) break;
+      overflow[this.#overflowHead++] = undefined;
+    }
+    if (this.#overflowHead === overflow.length) {
+      overflow.length = 0;
+      this.#overflowHead = 0;
+    }
+    if (this.#overflowHead !== before || overflow.length === 0) this.#parts.counters.set(Counter.waiting, this.overflowCount);
+    return overflow.length === 0;
+  }
+
+  /** Settles every completion waiting in this thread's inbox. Returns how many it read. */
+  drain(): number {
+    const { inbox } = this.#parts;
+    const { i32, f64 } = this.#views;
+    let count = 0;
+    for (;;) {
+      this.#safePoint.enter();
+      const slot = inbox.claim();
+      if (slot < 0) {
+        this.#safePoint.leave();
+        break;
+      }
+      const position = inbox.claimedPosition;
+      const gid = f64[slot / 2 + SlotF64.GID];
+      const ticket = i32[slot + Slot.TICKET];
+      const outcome = i32[slot + Slot.REF];
+      const generation = i32[slot + Slot.REPLY_GEN];
+      const placement = i32[slot + Slot.FLAGS] & PLACEMENT_MASK;
+      let value: unknown;
+      if (placement === Placement.inline) value = decode(this.#views, slot * 4 + INLINE_OFFSET)[0];
+      else if (placement === Placement.arena) {
+        const at = i32[slot + Slot.ARENA];
+        value = decode(this.#views, at)[0];
+        this.#parts.arena.free(at);
+      }
+      inbox.release(slot, position);
+      this.#safePoint.leave();
+      count++;
+      if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
+      if (placement === Placement.port) {
+        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, parcel.values[0]));
+      } else {
+        this.#settle(ticket, gid, outcome, value);
+      }
+    }
+    return count;
+  }
+
+  /** Settles a task from a completion that did not come through the inbox (a crash). */
+  settleExternally(ticket: number, gid: number, outcome: number, value: unknown): void {
+    this.#settle(ticket, gid, outcome, value);
+  }
+
+  /** Fails every task still pending here (terminate): asked for, so not logged as unobserved. */
+  abandonAll(error: Error): void {
+    for (let ticket = 0; ticket < this.#pending.length; ticket++) {
+      const task = this.#pending[ticket];
+      if (task) {
+        this.#untrack(task);
+        this.#finish(task, false, error, false);
+      }
+    }
+    this.#overflow.length = 0;
+    this.#overflowHead = 0;
+    this.#parts.counters.set(Counter.waiting, 0);
+    this.#inFlight = 0;
+  }
+
+  #track(task: TaskHandle<unknown>): void {
+    const ticket = this.#freeTickets.length > 0 ? this.#freeTickets.pop()! : this.#pending.length;
+    this.#pending[ticket] = task;
+    task.ticket = ticket;
+    this.#pendingCount++;
+  }
+
+  #untrack(task: TaskHandle<unknown>): void {
+    this.#pending[task.ticket] = undefined;
+    this.#freeTickets.push(task.ticket);
+    // The thread may be waiting on its inbox only because tasks were pending; if the last one
+    // settled some other way (a cancel, a timeout, a crash), it must look again.
+    if (--this.#pendingCount === 0) this.#parts.inbox.wake();
+  }
+
+  /** A task whose signal was aborted before it was submitted: settled, never queued. */
+  #cancelledAtOnce<R>(gid: number, reason: unknown): TaskHandle<R> {
+    const task = new TaskHandle<R>(gid, this.#cancel);
+    this.#parts.counters.bump(Counter.launched);
+    this.#parts.counters.bump(Counter.cancelled);
+    task.settle(false, new CancelledError(`task ${gid} was cancelled before it started: its signal was already aborted`, { cause: reason, gid }));
+    return task;
+  }
+
+  /**
+   * Writes a task into the ring. `args` is undefined when they were detached into overflow.
+   * Returns false, having changed nothing, when this thread is out of credits, the ring is full, or
+   * the arena has no room for the payload yet (back-pressure: it frees as workers decode).
+   */
+  #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
+    if (this.#inFlight >= this.#credits) return false;
+    const { submissions, arena } = this.#parts;
+    const arenaBlock = task.placement === Placement.arena ? arena.allocate(task.size) : -1;
+    if (task.placement === Placement.arena && arenaBlock < 0) return false;
+    const slot = submissions.reserve();
+    if (slot < 0) {
+      if (arenaBlock >= 0) arena.free(arenaBlock);
+      return false;
+    }
+    // From here the slot must be published whatever happens: nothing below can throw.
+    const position = submissions.reservedPosition;
+    const { i32, f64 } = this.#views;
+    if (task.placement !== Placement.port) {
+      const target = arenaBlock >= 0 ? arenaBlock : slot * 4 + INLINE_OFFSET;
+      this.#encoder.write(this.#views, target, args ?? [], task.detached);
+    }
+    task.detached = undefined;
+    i32[slot + Slot.TOKEN] = position;
+    i32[slot + Slot.REF] = task.codeId;
+    const trace = task.trace;
+    if (trace) writeTrace(i32, slot + Slot.TRACE, trace);
+    else writeRootTrace(i32, slot + Slot.TRACE, task.gid);
+    i32[slot + Slot.FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT);
+    i32[slot + Slot.REPLY] = this.#parts.inboxIndex;
+    i32[slot + Slot.REPLY_GEN] = this.#parts.generation;
+    i32[slot + Slot.TICKET] = task.ticket;
+    i32[slot + Slot.ARENA] = arenaBlock;
+    const f = slot / 2;
+    f64[f + SlotF64.GID] = task.gid;
+    f64[f + SlotF64.PARENT] = task.parentGid;
+    f64[f + SlotF64.DEADLINE] = task.deadline;
+    f64[f + SlotF64.SUBMITTED] = task.submittedMs;
+    task.slot = slot;
+    task.position = position;
+    this.#inFlight++;
+    submissions.publish(slot, position);
+    return true;
+  }
+
+  #putParcel(key: string, values: unknown[]): void {
+    const { values: plain, list } = unwrapTransfers(values);
+    try {
+      this.#parts.parcels.put(key, { values: plain }, list);
+    } catch (error) {
+      throw new SerializationError(`an argument cannot be sent to a worker: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  readonly #cancel = (task: TaskHandle<unknown>, reason: unknown): void => {
+    if (task.settled || this.#pending[task.ticket] !== task) return;
+    if (!this.#withdraw(task)) {
+      // A worker has it: abort its current().signal there; it settles as its code decides.
+      this.#parts.onAbort?.(task.gid);
+      return;
+    }
+    this.#parts.counters.bump(Counter.cancelled);
+    const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
+    this.#finish(task, false, error, false);
+  };
+
+  /** At the deadline: a queued task never runs; one a worker has is settled now and stopped. */
+  readonly #expire = (task: TaskHandle<unknown>): void => {
+    if (task.settled || this.#pending[task.ticket] !== task) return;
+    const withdrawn = this.#withdraw(task);
+    if (withdrawn) this.#parts.counters.bump(Counter.unstarted);
+    this.#timedOut(task);
+    if (!withdrawn) this.#parts.onExpired?.(task.gid);
+  };
+
+  #timedOut(task: TaskHandle<unknown>): void {
+    this.#parts.counters.bump(Counter.timeouts);
+    this.#finish(task, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
+  }
+
+  /**
+   * Takes a task back before any worker starts it. False when a worker has already claimed it.
+   * A task withdrawn from the ring stays tracked: the worker that claims its slot skips it and
+   * gives the credit back with a completion.
+   */
+  #withdraw(task: TaskHandle<unknown>): boolean {
+    if (task.slot >= 0) {
+      // Wins only while the slot still holds this task unclaimed: the claiming worker swaps the
+      // token first (executor.ts), and a reused slot carries another position.
+      const token = task.slot + Slot.TOKEN;
+      return Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT) === task.position;
+    }
+    this.#untrack(task);
+    if (task.placement === Placement.port) this.#parts.parcels.drop(argsKey(task.gid));
+    return true;
+  }
+
+  #settle(ticket: number, gid: number, outcome: number, value: unknown): void {
+    const task = this.#pending[ticket];
+    if (!task || task.gid !== gid) return;
+    this.#untrack(task);
+    this.#inFlight--;
+    if (task.timer) clearTimeout(task.timer);
+    if (this.overflowCount > 0) this.flushOverflow();
+    if (task.settled) return; // cancelled or timed out already; this completion gave its credit back
+    if (outcome === Outcome.timedOut) {
+      this.#timedOut(task);
+      return;
+    }
+    if (outcome === Outcome.ok) {
+      this.#finish(task, true, value);
+      return;
+    }
+    const crashed = outcome === Outcome.crashed;
+    const error = crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
+    (error as Error & { gid?: number }).gid = gid;
+    // A panic is reported where the worker's death is noticed (see handlers.ts), not here too.
+    this.#finish(task, false, error, !crashed);
+  }
+
+  #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
+    if (!task.settle(ok, outcome)) return;
+    if (this.#parts.launchHooks && hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
+    if (!ok && report && !task.observed) this.#unobserved.suspect(task, outcome as Error);
+  }
+
+}
+
+
+function crashError(wire: WireError, gid: number): WorkerCrashError {
+  const cause = wire.cause && !('value' in wire.cause) ? fromWire(wire.cause as WireError) : undefined;
+  const error = new WorkerCrashError(wire.message, { cause, gid });
+  const exitCode = wire.fields?.exitCode;
+  if (typeof exitCode === 'number') error.exitCode = exitCode;
+  return error;
+}
+
+export function uncloneable(what: string, problem: UncloneableValue): SerializationError {
+  const cause = problem.cause as Error;
+  return new SerializationError(
+    `${what} cannot be sent to another thread: ${cause?.message ?? String(cause)}. ` +
+      'Tasks take what structured clone accepts (no functions, symbols or class instances with methods); pass plain data',
+    { cause },
+  );
+}
+

@@ -1,0 +1,36 @@
+/**
+ * @routine/core: the data plane both sides of a runtime speak. See ARCHITECTURE.md for the map.
+ */
+export { Encoder, decode } from './codec/codec.js';
+export { revive } from './codec/revive.js';
+export { transfer } from './codec/transfer.js';
+export { ControlClient, serveControl } from './control/control-plane.js';
+export { type ParcelClient, ParcelStore, argsKey } from './control/parcels.js';
+export { type WorkerBoot } from './control/worker-boot.js';
+export { type CompletionWriter, writeCompletion } from './endpoint/completion.js';
+export { type Connection, connect } from './endpoint/connect.js';
+export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
+export { type Task, TaskHandle } from './endpoint/task-handle.js';
+export { toWire } from './endpoint/wire-error.js';
+export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
+export { type Arena } from './memory/arena.js';
+export { findClaim, holds } from './memory/claim-table.js';
+export { CodeKind, type CodeTable } from './memory/code-table.js';
+export { type Bell, armAsync, bellOf, waitAsync, waitSync } from './memory/doorbell.js';
+export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
+export { ABORT_BIT, ClaimState, Header, INLINE_OFFSET, type Layout, type LayoutOptions, MAGIC, NAME_SHIFT, Outcome, PLACEMENT_MASK, Placement, RingHeader, RunState, SAMPLED_BIT, SLOT_INTS, Slot, SlotF64, WorkerWord, claimEntryOffset, planLayout, ringBytes } from './memory/layout.js';
+export { Ring } from './memory/ring.js';
+export { SafePoint, Safety, freeze, thaw } from './memory/safety.js';
+export { type Views, viewsOf } from './memory/views.js';
+export { Fifo } from './queue/fifo.js';
+export { Semaphore } from './queue/semaphore.js';
+export { WaitGroup, waitGroup } from './sync/wait-group.js';
+export { inlineSource } from './task/capture.js';
+export { type Current, type TaskContext, clearCache, current, currentContext, getCache, getGoroutineId, runAs, setCache, tracePassedOn } from './task/context.js';
+export { BrokenCircuitError, CancelledError, InvalidArgumentError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError } from './task/errors.js';
+export { type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
+export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
+export { type Result } from './task/result.js';
+export { logger, setLogger } from './task/routine-logger.js';
+export { type TaskFn, type TaskModule, moduleExportOf, tasks } from './task/task-ref.js';
+export { type Trace, readTrace, traceIdOfTask, withTrace } from './task/trace.js';

@@ -1,0 +1,38 @@
+/**
+ * Starting the task behind a handle that was handed out before it (a group member beyond the
+ * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
+ * the handle's cancel reach the task, and pass the outcome on.
+ */
+import { currentContext, tracePassedOn } from '@routine/core';
+import { type Submitter } from '../dispatch/default-runtime.js';
+import { TaskHandle } from '@routine/core';
+
+/**
+ * A handle for a task that will start later, from some unrelated callback: it records now the
+ * parent gid and trace the task must carry, since by then nothing on the stack knows them.
+ */
+export function deferredHandle(on: Submitter, cancel: (task: TaskHandle<unknown>, reason: unknown) => void): TaskHandle<unknown> {
+  const handle = new TaskHandle<unknown>(on.reserveGid(), cancel);
+  const parent = currentContext();
+  handle.parentGid = parent?.gid ?? 0;
+  handle.trace = tracePassedOn(parent);
+  return handle;
+}
+
+export function startDeferred(
+  on: Submitter,
+  handle: TaskHandle<unknown>,
+  fn: unknown,
+  args: unknown[],
+  finish: (ok: boolean, outcome: unknown) => void,
+): void {
+  let task: TaskHandle<unknown>;
+  try {
+    task = on.submit(fn, args, { gid: handle.gid, lineage: handle });
+  } catch (error) {
+    finish(false, error); // refused (closed runtime, uncloneable argument): the handle fails with it
+    return;
+  }
+  handle.delegate = task;
+  void task.result().then((result) => finish(result.ok, result.ok ? result.value : result.error));
+}

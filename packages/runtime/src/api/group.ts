@@ -1,0 +1,197 @@
+/**
+ * Go's errgroup: start tasks, wait for all of them, fail as one.
+ *
+ *   const g = group({ limit: 4 });
+ *   for (const file of files) g.go(work.parse, file);
+ *   await g.wait(); // the first error (failFast), or an AggregateError of all of them
+ *
+ * At most `limit` members run at once; the rest wait in the group, in order, and start as running
+ * ones settle. With `failFast` (the default) the first error aborts the group's signal: members
+ * that had not started never do (they reject with CancelledError) and running ones see their
+ * `current().signal` abort. `wait()` then rejects with that first error, the original one, stack
+ * and all. Without `failFast` every member runs, and `wait()` rejects with an AggregateError of
+ * every error, in the order they happened. Cancelling the group (`cancel()`, its `signal` option
+ * aborting, `waitTimeout` running out) is not an error of the group's own: `wait()` then rejects
+ * with the CancelledError or TimeoutError that ended it.
+ */
+import { here, type Submitter } from '../dispatch/default-runtime.js';
+import { CancelledError, InvalidArgumentError, TimeoutError } from '@routine/core';
+import { deferredHandle, startDeferred } from './deferred.js';
+import { type TaskHandle, type Task } from '@routine/core';
+import { type TaskFn } from '@routine/core';
+import { checkTimeout } from './timeout.js';
+
+export interface GroupOptions {
+  /** Members running at once; default Infinity. */
+  limit?: number;
+  /** Aborting it cancels the group. */
+  signal?: AbortSignal;
+  /** Stop at the first error (default true). */
+  failFast?: boolean;
+}
+
+interface Waiting {
+  member: TaskHandle<unknown>;
+  fn: unknown;
+  args: unknown[];
+}
+
+export class Group {
+  readonly #limit: number;
+  readonly #failFast: boolean;
+  readonly #controller = new AbortController();
+  readonly #waiting: Waiting[] = [];
+  /** Members started and not yet settled, to cancel them when the group stops. */
+  readonly #started = new Set<TaskHandle<unknown>>();
+  #running = 0;
+  #unsettled = 0;
+  readonly #errors: Error[] = [];
+  /** Set when the group was cancelled rather than failed by a member. */
+  #stopReason: Error | undefined;
+  #idle: (() => void)[] = [];
+  readonly #on: Submitter;
+
+  /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
+  constructor(options: GroupOptions = {}, on: Submitter = here()) {
+    this.#on = on;
+    const limit = options.limit ?? Infinity;
+    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
+      throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, got ${String(limit)}`);
+    }
+    this.#limit = limit;
+    this.#failFast = options.failFast ?? true;
+    const outer = options.signal;
+    if (outer) {
+      if (outer.aborted) this.cancel(outer.reason);
+      else outer.addEventListener('abort', () => this.cancel(outer.reason), { once: true });
+    }
+  }
+
+  /** Aborts when the group is cancelled or (failFast) a member fails; members' tasks get it too. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Members not yet settled, running or waiting to start. */
+  get size(): number {
+    return this.#unsettled;
+  }
+
+  /** Starts `fn(...args)` as a member now, or as soon as fewer than `limit` are running. */
+  go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+    const member = deferredHandle(this.#on, (task, reason) => this.#cancelMember(task, reason));
+    this.#unsettled++;
+    if (this.#controller.signal.aborted) {
+      this.#finishMember(member, false, this.#cancelled(member.gid));
+    } else if (this.#running < this.#limit) {
+      this.#launch(member, fn, args);
+    } else {
+      this.#waiting.push({ member, fn, args });
+    }
+    return member as unknown as Task<R>;
+  }
+
+  /** As `go`, but the member's outcome as a Result; it never rejects. */
+  goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<{ ok: true; value: R } | { ok: false; error: Error }> {
+    return this.go(fn, ...args).result();
+  }
+
+  /** Resolves when every member has settled; rejects as the class comment says. */
+  async wait(): Promise<void> {
+    while (this.#unsettled > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#errors.length === 0) {
+      if (this.#stopReason) throw this.#stopReason;
+      return;
+    }
+    if (this.#failFast) throw this.#errors[0];
+    throw new AggregateError(this.#errors, `${this.#errors.length} group member(s) failed`);
+  }
+
+  /** `wait()`, but after `ms` the group is cancelled and this rejects with TimeoutError. */
+  async waitTimeout(ms: number): Promise<void> {
+    checkTimeout(ms);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new TimeoutError(`the group did not finish within ${ms} ms`);
+        this.cancel(error);
+        reject(error);
+      }, ms);
+    });
+    try {
+      await Promise.race([this.wait(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Cancels every member: waiting ones never start, running ones see their signal abort. */
+  cancel(reason?: unknown): void {
+    if (this.#controller.signal.aborted) return;
+    this.#stopReason ??= reason instanceof Error ? reason : new CancelledError('the group was cancelled', { cause: reason });
+    this.#stop(reason);
+  }
+
+  /** At the end of an `await using` scope: cancel what has not finished and wait for it to settle. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#unsettled > 0) this.cancel(new CancelledError('the group went out of scope'));
+    await this.wait().catch(() => undefined);
+  }
+
+  #launch(member: TaskHandle<unknown>, fn: unknown, args: unknown[]): void {
+    this.#running++;
+    this.#started.add(member);
+    startDeferred(this.#on, member, fn, args, (ok, outcome) => {
+      this.#running--;
+      this.#started.delete(member);
+      this.#finishMember(member, ok, outcome);
+      this.#startWaiting();
+    });
+  }
+
+  #startWaiting(): void {
+    while (this.#running < this.#limit && this.#waiting.length > 0) {
+      const next = this.#waiting.shift()!;
+      this.#launch(next.member, next.fn, next.args);
+    }
+  }
+
+  #finishMember(member: TaskHandle<unknown>, ok: boolean, outcome: unknown): void {
+    if (!ok && !(outcome instanceof CancelledError && this.#controller.signal.aborted)) {
+      this.#errors.push(outcome as Error);
+      if (this.#failFast) this.#stop(outcome);
+    }
+    member.settle(ok, outcome);
+    if (--this.#unsettled === 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const resolve of idle) resolve();
+    }
+  }
+
+  #stop(reason: unknown): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    const waiting = this.#waiting.splice(0);
+    for (const { member } of waiting) this.#finishMember(member, false, this.#cancelled(member.gid));
+    for (const member of this.#started) member.delegate?.cancel(reason);
+  }
+
+  #cancelMember(member: TaskHandle<unknown>, reason: unknown): void {
+    const at = this.#waiting.findIndex((w) => w.member === member);
+    if (at >= 0) {
+      this.#waiting.splice(at, 1);
+      this.#finishMember(member, false, new CancelledError(`task ${member.gid} was cancelled before it started`, { cause: reason, gid: member.gid }));
+    } else {
+      member.delegate?.cancel(reason);
+    }
+  }
+
+  #cancelled(gid: number): CancelledError {
+    return new CancelledError(`task ${gid} never started: its group was stopped`, { cause: this.#controller.signal.reason, gid });
+  }
+}
+
+/** A new errgroup; see Group. */
+export function group(options?: GroupOptions): Group {
+  return new Group(options);
+}

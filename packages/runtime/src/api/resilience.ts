@@ -1,0 +1,97 @@
+/**
+ * Retries and circuit breakers around tasks, built on cockatiel's policies (a well-kept
+ * resilience library) rather than a breaker of our own.
+ */
+import {
+  circuitBreaker, CircuitState, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, noJitterGenerator,
+  retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { here, type Submitter } from '../dispatch/default-runtime.js';
+import { BrokenCircuitError, CancelledError, InvalidArgumentError } from '@routine/core';
+import { type TaskFn } from '@routine/core';
+
+export interface RetryOptions {
+  /** Further attempts after the first failure. */
+  retries: number;
+  /** Wait before the first retry; later ones wait the same (fixed) or double (exponential). */
+  delayMs: number;
+  backoff?: 'fixed' | 'exponential';
+  /** Aborting it stops retrying and cancels the attempt in flight. */
+  signal?: AbortSignal;
+}
+
+/** A cancellation is an answer, not a failure to retry. */
+const retryable = handleWhen((error) => !(error instanceof CancelledError));
+
+/**
+ * Runs `fn(...args)`, and again after each failure, up to `retries` more times, waiting between
+ * attempts. Resolves with the first success; rejects with the last attempt's error, or with
+ * CancelledError once `signal` aborts. Each attempt is a task of its own.
+ */
+export function goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
+  return retryOn(here(), fn, options, args);
+}
+
+export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
+  const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
+  if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, got ${String(retries)}`);
+  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, got ${String(delayMs)}`);
+  if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', got ${String(backoff)}`);
+  const policy = retry(retryable, {
+    maxAttempts: retries,
+    backoff:
+      backoff === 'fixed'
+        ? new ConstantBackoff(delayMs)
+        : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: 2 ** 31 - 1, generator: noJitterGenerator }),
+  });
+  try {
+    return await policy.execute(({ signal: attempt }) => on.submit<R>(fn, args, { signal: attempt }), signal);
+  } catch (error) {
+    if (error instanceof TaskCancelledError) throw new CancelledError('goWithRetry was cancelled', { cause: signal?.reason });
+    throw error;
+  }
+}
+
+export interface BreakerOptions {
+  /** Consecutive failures that open the circuit; default 5. */
+  threshold?: number;
+  /** How long it stays open before letting one trial call through (half-open); default 10 s. */
+  halfOpenAfterMs?: number;
+}
+
+const breakers = new Map<string, CircuitBreakerPolicy>();
+
+/** Creates or replaces the breaker named `name`. */
+export function configureCircuitBreaker(name: string, options: BreakerOptions = {}): void {
+  const threshold = options.threshold ?? 5;
+  const halfOpenAfter = options.halfOpenAfterMs ?? 10_000;
+  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, got ${String(threshold)}`);
+  if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, got ${String(halfOpenAfter)}`);
+  breakers.set(name, circuitBreaker(retryable, { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) }));
+}
+
+/** 'closed' (calls go through), 'open' (refused), 'half-open' (one trial call), or 'isolated'. */
+export function circuitBreakerState(name: string): 'closed' | 'open' | 'half-open' | 'isolated' {
+  const state = breakers.get(name)?.state ?? CircuitState.Closed;
+  return state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : state === CircuitState.Isolated ? 'isolated' : 'closed';
+}
+
+/**
+ * Runs `fn(...args)` through the breaker named `name` (created with the defaults on first use).
+ * While it is open the task is not started and this rejects with BrokenCircuitError at once.
+ */
+export function goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
+  return breakerOn(here(), name, fn, args);
+}
+
+export async function breakerOn<R>(on: Submitter, name: string, fn: unknown, args: unknown[]): Promise<R> {
+  if (!breakers.has(name)) configureCircuitBreaker(name);
+  try {
+    return await breakers.get(name)!.execute(() => on.submit<R>(fn, args));
+  } catch (error) {
+    if (error instanceof OpenCircuit) {
+      throw new BrokenCircuitError(`circuit "${name}" is open: recent calls kept failing, so this one was not started`, { cause: error });
+    }
+    throw error;
+  }
+}

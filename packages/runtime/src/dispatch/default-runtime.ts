@@ -1,0 +1,47 @@
+/**
+ * The runtime the free functions use. On the main thread it is created on first use with the
+ * default options; inside a task it is the worker's own connection to the runtime that runs it,
+ * so nested tasks go through the same ring.
+ */
+import { type SubmitOptions } from '@routine/core';
+import { InvalidArgumentError } from '@routine/core';
+import { createRuntime, type Runtime } from './runtime.js';
+import { type TaskHandle } from '@routine/core';
+import { workerEndpoint } from '@routine/core';
+
+let shared: Runtime | undefined;
+
+export function defaultRuntime(): Runtime {
+  if (workerEndpoint()) {
+    throw new InvalidArgumentError(
+      'defaultRuntime() is the main thread\'s runtime; inside a task use the free functions (go, ...), which run nested tasks on the same runtime',
+    );
+  }
+  if (!shared) {
+    const created = createRuntime();
+    shared = created;
+    // Closing it makes room for a fresh one on next use, instead of a runtime that refuses work.
+    const close = created.close.bind(created);
+    const terminate = created.terminate.bind(created);
+    created.close = () => (shared === created && (shared = undefined), close());
+    created.terminate = () => (shared === created && (shared = undefined), terminate());
+  }
+  return shared;
+}
+
+/** What the Go-style helpers start tasks through: a Runtime, or a worker's own endpoint. */
+export interface Submitter {
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R>;
+  /** A gid for a handle that must exist before its task is submitted (SubmitOptions.gid). */
+  reserveGid(): number;
+}
+
+/** This thread's runtime: the worker's when inside a task, the default one otherwise. */
+export function here(): Submitter {
+  return workerEndpoint() ?? defaultRuntime();
+}
+
+/** Submits on this thread's runtime. */
+export function submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+  return here().submit<R>(fn, args, options);
+}

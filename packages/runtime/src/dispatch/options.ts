@@ -1,0 +1,83 @@
+/** createRuntime's options: defaults, and a clear error for each bad value. */
+import { availableParallelism } from 'node:os';
+import { type ResourceLimits } from 'node:worker_threads';
+import { type Logger } from 'pino';
+import { InvalidArgumentError } from '@routine/core';
+import { type LayoutOptions } from '@routine/core';
+
+export interface RuntimeOptions {
+  /** Worker threads; default `os.availableParallelism()`. */
+  workers?: number;
+  /** Slots of the submission ring: a power of two, default 4096. */
+  queueCapacity?: number;
+  /** Tasks allowed to wait behind a full ring; beyond it `go` throws QueueFullError. Default Infinity. */
+  maxQueue?: number;
+  /** Where routine logs (unobserved failures, worker deaths); default pino on stderr. */
+  logger?: Logger;
+  /** Module imported once in every worker before it takes tasks. */
+  workerSetup?: string | URL;
+  /** Per-worker V8 heap limits; a worker that exceeds them dies and its task fails as a panic. */
+  resourceLimits?: ResourceLimits;
+  /** Bytes of shared memory for payloads over 40 bytes; default 64 MiB (pages are touched only as used). */
+  arenaBytes?: number;
+  /**
+   * Counters, wait/run-time histograms and busy time (default true). Off saves their cost per
+   * task (see the README's benchmark), and stats() then throws.
+   */
+  metrics?: boolean;
+}
+
+export interface ResolvedOptions {
+  layout: LayoutOptions;
+  maxQueue: number;
+  logger?: Logger;
+  workerSetup?: string;
+  resourceLimits?: ResourceLimits;
+  metrics: boolean;
+}
+
+const MAX_WORKERS = 1024;
+
+export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`createRuntime() takes an options object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new InvalidArgumentError(
+      `workers must be a whole number from 1 to ${MAX_WORKERS}, got ${String(workers)}. ` +
+        'Leave it out to use one worker per core (os.availableParallelism())',
+    );
+  }
+  const queueCapacity = options.queueCapacity ?? 4096;
+  if (!Number.isInteger(queueCapacity) || queueCapacity < 2 || queueCapacity > 1 << 20 || (queueCapacity & (queueCapacity - 1)) !== 0) {
+    throw new InvalidArgumentError(`queueCapacity must be a power of two from 2 to 1048576, got ${String(queueCapacity)}`);
+  }
+  const maxQueue = options.maxQueue ?? Infinity;
+  if (typeof maxQueue !== 'number' || Number.isNaN(maxQueue) || maxQueue < 0) {
+    throw new InvalidArgumentError(`maxQueue must be a number >= 0 (or Infinity), got ${String(maxQueue)}`);
+  }
+  const arenaBytes = options.arenaBytes ?? 64 << 20;
+  if (!Number.isInteger(arenaBytes) || arenaBytes < 4096 || arenaBytes > 2 ** 31 - 4096) {
+    throw new InvalidArgumentError(`arenaBytes must be a whole number from 4096 to 2^31 - 4096, got ${String(arenaBytes)}`);
+  }
+  const metrics = options.metrics ?? true;
+  if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, got ${String(metrics)}`);
+  const setup = options.workerSetup;
+  return {
+    layout: {
+      workers,
+      queueCapacity,
+      workerInboxCapacity: 1024,
+      claimSlots: 64,
+      codeEntries: 16384,
+      codeTextBytes: 4 << 20,
+      arenaBytes,
+    },
+    maxQueue,
+    logger: options.logger,
+    workerSetup: setup === undefined ? undefined : setup instanceof URL ? setup.href : setup,
+    resourceLimits: options.resourceLimits,
+    metrics,
+  };
+}

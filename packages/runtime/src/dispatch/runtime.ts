@@ -1,0 +1,358 @@
+/**
+ * A runtime: one shared buffer, a fixed pool of workers, and the main thread's endpoint on it.
+ *
+ * The main thread never blocks. While tasks it started are pending it waits on its inbox with
+ * `Atomics.waitAsync` and holds one ref'd timer so the process stays up; once none are pending it
+ * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
+ */
+import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
+import { type Logger } from 'pino';
+import { type CompletionWriter } from '@routine/core';
+import { connect, type Connection } from '@routine/core';
+import { bellOf, waitAsync, type Bell } from '@routine/core';
+import { Encoder } from '@routine/core';
+import { type SubmitOptions } from '@routine/core';
+import { InvalidArgumentError, RuntimeClosedError } from '@routine/core';
+import { GidSource, gidCounter } from '@routine/core';
+import { reportPanic, reportUnobserved } from '@routine/core';
+import { traceIdOfTask } from '@routine/core';
+import { ABORT_BIT, Header, MAGIC, planLayout, RingHeader, RunState, Slot, type Layout } from '@routine/core';
+import { findClaim } from '@routine/core';
+import { logger as defaultLogger, setLogger } from '@routine/core';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
+import { ParcelStore } from '@routine/core';
+import { NoRoom, Recovery } from './crash-recovery.js';
+import { type Task, type TaskHandle } from '@routine/core';
+import { type TaskFn } from '@routine/core';
+import { TaskStopper } from './task-stopper.js';
+import { checkTimeout } from '../api/timeout.js';
+import { withOptionsOn, type GoOptions } from '../api/go.js';
+import { Group, type GroupOptions } from '../api/group.js';
+import { cleanupOn, recoverOn } from '../api/variants.js';
+import { breakerOn, retryOn, type RetryOptions } from '../api/resilience.js';
+import { mustOn } from '../api/must.js';
+import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
+import { waitGroup, type WaitGroup } from '@routine/core';
+import { type Result } from '@routine/core';
+import { readDump, type RunningTask } from './dump.js';
+import { WorkerPool } from './worker-pool.js';
+import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
+import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
+import { Manager, type ManagerOptions } from '../long-lived/manager.js';
+
+/** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
+const OVERFLOW_POLL_MS = 1;
+
+export class Runtime {
+  readonly #options: ResolvedOptions;
+  readonly #layout: Layout;
+  readonly #buffer: SharedArrayBuffer;
+  readonly #connection: Connection;
+  readonly #parcels = new ParcelStore();
+  readonly #pool: WorkerPool;
+  readonly #recovery: Recovery;
+  readonly #stopper: TaskStopper;
+  /** Workers being terminated to stop a task that outlived its deadline, and that task's gid. */
+  readonly #stoppedFor = new Map<number, number>();
+  readonly #inboxBell: Bell;
+  readonly #log: Logger;
+  /** monotonicMs() at creation: the start of every worker's utilization. */
+  readonly #startedMs = monotonicMs();
+  #watching = false;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options?: RuntimeOptions) {
+    this.#options = resolveOptions(options);
+    if (this.#options.logger) setLogger(this.#options.logger);
+    this.#log = this.#options.logger ?? defaultLogger();
+    this.#layout = planLayout(this.#options.layout);
+    this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
+    this.#connection = connect({
+      buffer: this.#buffer,
+      layout: this.#layout,
+      thread: 0,
+      generation: 0,
+      gids: new GidSource(),
+      parcels: this.#parcels,
+      maxQueue: this.#options.maxQueue,
+      metrics: this.#options.metrics,
+      onUnobserved: (error, task) => reportUnobserved(this.#log, error, task.gid, traceIdOfTask(task)),
+      onExpired: (gid) => this.#stopper.stop(gid),
+      onAbort: (gid) => this.#abort(gid),
+    });
+    const { views, submissions, inboxes, arena } = this.#connection;
+    views.i32[Header.MAGIC] = MAGIC;
+    submissions.initialize();
+    for (const inbox of inboxes) inbox.initialize();
+    arena.initialize();
+    for (const offset of this.#layout.statsBlocks) initThreadStats(this.#buffer, offset);
+    this.#inboxBell = bellOf(inboxes[0], views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
+    const writer: CompletionWriter = {
+      views,
+      inboxes,
+      arena,
+      encoder: new Encoder(),
+      parcels: this.#parcels,
+      waitForRoom: () => {
+        throw new NoRoom();
+      },
+    };
+    this.#pool = new WorkerPool({
+      buffer: this.#buffer,
+      layout: this.#layout,
+      gidCounter: gidCounter(),
+      parcels: this.#parcels,
+      setup: this.#options.workerSetup,
+      metrics: this.#options.metrics,
+      resourceLimits: this.#options.resourceLimits,
+      onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
+      onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
+      onAbort: (gid) => this.#abort(gid),
+    });
+    this.#stopper = new TaskStopper({
+      layout: this.#layout,
+      i32: views.i32,
+      f64: views.f64,
+      terminate: (index, gid) => {
+        this.#stoppedFor.set(index, gid);
+        this.#pool.terminateWorker(index);
+      },
+    });
+    this.#recovery = new Recovery({
+      layout: this.#layout,
+      i32: views.i32,
+      f64: views.f64,
+      submissions,
+      endpoint: this.#connection.endpoint,
+      writer,
+      parcels: this.#parcels,
+      generationOf: (worker) => this.#pool.generation(worker),
+    });
+  }
+
+  /** Worker threads in the pool. */
+  get workers(): number {
+    return this.#layout.workers;
+  }
+
+  /**
+   * Runs `fn(...args)` on a worker. Returns at once with a Task handle; throws synchronously for
+   * input that can never run (not a function, a captured variable, an argument that cannot be
+   * cloned) and after close. Measured cost on the calling thread: see bench/.
+   */
+  go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.submit(fn, args);
+  }
+
+  /** `go` with a deadline; see the free function `timeout`. */
+  timeout<A extends unknown[], R>(ms: number, fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.submit(fn, args, { timeoutMs: checkTimeout(ms) });
+  }
+
+  /** Go's name for `timeout`. */
+  goWithTimeout<A extends unknown[], R>(ms: number, fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return this.timeout(ms, fn, ...args);
+  }
+
+  /** `go.with({ signal, timeoutMs, name })` on this runtime. */
+  goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
+    return withOptionsOn(() => this, options);
+  }
+
+  /** An errgroup whose members run on this runtime; see `group`. */
+  group(options?: GroupOptions): Group {
+    return new Group(options, this);
+  }
+
+  goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
+    return recoverOn(this, fn, args);
+  }
+
+  goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
+    return cleanupOn(this, fn, cleanup, args);
+  }
+
+  goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
+    return retryOn(this, fn, options, args);
+  }
+
+  goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
+    return breakerOn(this, name, fn, args);
+  }
+
+  goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
+    return mustOn(this, fn, args);
+  }
+
+  spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
+    return spawnManyOn(this, count, fn);
+  }
+
+  awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
+    return awaitAll(tasks);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return sleep(ms);
+  }
+
+  waitGroup(): WaitGroup {
+    return waitGroup();
+  }
+
+  /** A scheduler whose jobs run on this runtime; see `createScheduler`. */
+  createScheduler(options?: SchedulerOptions): Scheduler {
+    return new Scheduler(options, () => this);
+  }
+
+  /** A pipeline whose stages run on this runtime; see `pipeline`. */
+  pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+    return new Pipeline<In, In>(options, () => this);
+  }
+
+  /** A goroutine manager whose tasks run on this runtime; see `createManager`. */
+  createManager(options?: ManagerOptions): Manager {
+    return new Manager(options, () => this);
+  }
+
+  /** `go` with options; the variants (timeouts, names) build on it. */
+  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    const task = this.#connection.endpoint.submit<R>(fn, args, options);
+    if (!this.#watching) void this.#watch();
+    return task;
+  }
+
+  /** A gid for a task to be submitted later, with SubmitOptions.gid. */
+  reserveGid(): number {
+    return this.#connection.endpoint.reserveGid();
+  }
+
+  /** Every task running on this runtime's workers now, longest-running first (a goroutine dump). */
+  dump(): RunningTask[] {
+    const { views, code } = this.#connection;
+    return readDump(this.#layout, views.i32, views.f64, code);
+  }
+
+  /**
+   * Counters, wait/run-time histograms (microseconds) and per-worker busy time, read from shared
+   * memory without a message to any worker; see @routine/stats.
+   */
+  stats(): StatsSnapshot {
+    const { histograms: _, ...stats } = this.#detailedStats();
+    return stats;
+  }
+
+  /** stats() in the Prometheus text exposition format, for a /metrics endpoint. */
+  toPrometheus(options?: PrometheusOptions): string {
+    return toPrometheus(this.#detailedStats(), options);
+  }
+
+  #detailedStats(): DetailedSnapshot {
+    if (!this.#options.metrics) {
+      throw new InvalidArgumentError('stats are off for this runtime: it was created with metrics: false. Leave metrics out (or true) to read them');
+    }
+    const blocks = this.#layout.statsBlocks;
+    return snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
+  }
+
+  /** Stops accepting tasks, waits for every pending one to settle, then stops the workers. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown(false);
+    return this.#closing;
+  }
+
+  /** Stops now: pending tasks reject with RuntimeClosedError, running ones are cut off. */
+  terminate(): Promise<void> {
+    const closing = this.#shutDown(true);
+    this.#closing ??= closing;
+    return closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutDown(abort: boolean): Promise<void> {
+    const { endpoint, views, submissions } = this.#connection;
+    endpoint.close();
+    if (abort) {
+      endpoint.abandonAll(new RuntimeClosedError('the runtime was terminated before this task finished'));
+    } else if (endpoint.pendingCount > 0) {
+      await new Promise<void>((resolve) => (this.#drained = resolve));
+    }
+    Atomics.store(views.i32, Header.STATE, RunState.stopped);
+    // Wake every parked worker so it sees the stop state.
+    Atomics.add(views.i32, submissions.word(RingHeader.DATA_SEQ), 1);
+    Atomics.notify(views.i32, submissions.word(RingHeader.DATA_SEQ));
+    await (abort ? this.#pool.terminate() : this.#pool.stop());
+    this.#release();
+  }
+
+  /** Settles completions as they arrive, for as long as tasks are pending. */
+  async #watch(): Promise<void> {
+    const { endpoint, inboxes } = this.#connection;
+    const inbox = inboxes[0];
+    this.#watching = true;
+    this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+    const hasWork = (): boolean => !inbox.isEmpty();
+    try {
+      while (endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0) {
+        // With tasks waiting behind a full ring and none of ours in it, no completion of ours
+        // will wake us: poll for room instead.
+        const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
+        await waitAsync(this.#inboxBell, hasWork, poll);
+        endpoint.drain();
+        if (endpoint.overflowCount > 0) endpoint.flushOverflow();
+        if (this.#recovery.deferredCount > 0) this.#recovery.retry();
+      }
+    } finally {
+      this.#watching = false;
+      if (!this.#closing || endpoint.pendingCount === 0) this.#release();
+      this.#drained?.();
+    }
+  }
+
+  /**
+   * Cancelling a task a worker already holds: mark its claim entry, then wake that worker (through
+   * its inbox doorbell) so it aborts the task's signal. A synchronous task sees it only once it
+   * returns; an async one at its next turn of the event loop.
+   */
+  #abort(gid: number): void {
+    const { views, inboxes } = this.#connection;
+    // A worker makes its claim entry visible before it swaps the task's token, so a task whose
+    // cancel found it claimed is here, unless it has already finished.
+    const found = findClaim(this.#layout, views.i32, views.f64, gid);
+    if (!found) return;
+    Atomics.or(views.i32, found.entry + Slot.FLAGS, ABORT_BIT);
+    const bell = inboxes[1 + found.worker].word(RingHeader.DATA_SEQ);
+    Atomics.add(views.i32, bell, 1);
+    Atomics.notify(views.i32, bell);
+  }
+
+  #release(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
+  #onWorkerDeath(index: number, error: unknown, exitCode: number): void {
+    const stoppedGid = this.#stoppedFor.get(index);
+    this.#stoppedFor.delete(index);
+    const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    if (stoppedGid === undefined || panics.length > 0) {
+      reportPanic(this.#log, error ?? exitCode, panics, () => [
+        { err: error, worker: index, exitCode, gids: panics },
+        `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
+          `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
+      ]);
+    }
+    this.#pool.replace(index);
+    if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
+  }
+}
+
+/** Creates a runtime with its own workers. Close it (or `await using`) when done. */
+export function createRuntime(options?: RuntimeOptions): Runtime {
+  return new Runtime(options);
+}

@@ -1,0 +1,47 @@
+/**
+ * Stopping a task that outlived its deadline, even one stuck in `while (true) {}`: find the worker
+ * running it and terminate that worker, but only at a safe point (safety.ts), so no ring slot is
+ * left half-claimed. Recovery then requeues what the worker had claimed but not started, and a
+ * replacement brings the pool back to full size.
+ */
+import { findClaim, holds } from '@routine/core';
+import { ClaimState, Slot, WorkerWord, type Layout } from '@routine/core';
+import { freeze, thaw } from '@routine/core';
+
+/** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
+const RETRY_MS = 1;
+
+export interface StopperParts {
+  layout: Layout;
+  i32: Int32Array;
+  f64: Float64Array;
+  /** Terminates worker `index` to stop task `gid`. */
+  terminate(index: number, gid: number): void;
+}
+
+export class TaskStopper {
+  readonly #parts: StopperParts;
+
+  constructor(parts: StopperParts) {
+    this.#parts = parts;
+  }
+
+  stop(gid: number): void {
+    const { i32, f64, layout } = this.#parts;
+    const found = findClaim(layout, i32, f64, gid);
+    // Not found: it finished meanwhile. Claimed but not started: its worker checks the deadline
+    // before it starts it, so it never will.
+    if (!found || i32[found.entry + Slot.SEQ] !== ClaimState.running) return;
+    const safety = layout.workerBlocks[found.worker] / 4 + WorkerWord.SAFETY;
+    if (!freeze(i32, safety)) {
+      setTimeout(() => this.stop(gid), RETRY_MS).unref();
+      return;
+    }
+    // Frozen: the claim table cannot change now. Is the task still the one running there?
+    if (!holds(i32, f64, found.entry, gid, ClaimState.running)) {
+      thaw(i32, safety);
+      return;
+    }
+    this.#parts.terminate(found.worker, gid);
+  }
+}
