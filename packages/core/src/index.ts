@@ -10,6 +10,7 @@ export { type WorkerBoot } from './control/worker-boot.js';
 export { type CompletionWriter, writeCompletion } from './endpoint/completion.js';
 export { type Connection, connect } from './endpoint/connect.js';
 export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
+export { type Submitter } from './endpoint/submitter.js';
 export { type Task, TaskHandle } from './endpoint/task-handle.js';
 export { toWire } from './endpoint/wire-error.js';
 export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
@@ -31,6 +32,7 @@ export { BrokenCircuitError, CancelledError, InvalidArgumentError, PipelineError
 export { type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
-export { logger, setLogger } from './task/routine-logger.js';
+export { routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, tasks } from './task/task-ref.js';
-export { type Trace, readTrace, traceIdOfTask, withTrace } from './task/trace.js';
+export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';
+export { withTrace } from './task/trace.js';

@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, bellOf, connect, GidSource, logger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
+  adoptGidCounter, bellOf, connect, GidSource, routineLogger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
   reportUnobserved, traceIdOfTask, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
@@ -30,7 +30,7 @@ const connection = connect({
   onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
   onAbort: (gid) => control.abortTask(gid),
   safePoint,
-  onUnobserved: (error, task) => reportUnobserved(logger(), error, task.gid, traceIdOfTask(task)),
+  onUnobserved: (error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)),
 });
 const { views } = connection;
 setWorkerEndpoint(connection.endpoint);

@@ -22,7 +22,7 @@ import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
 import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, SAMPLED_BIT, Slot, SlotF64 } from '../memory/layout.js';
 import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
 import { type Ring } from '../memory/ring.js';
-import { type Trace, writeRootTrace, writeTrace } from '../task/trace.js';
+import { type Trace, writeRootTrace, writeTrace } from '../task/trace-id.js';
 import { TaskHandle } from './task-handle.js';
 import { fromWire, type WireError } from './wire-error.js';
 import { unwrapTransfers } from '../codec/transfer.js';

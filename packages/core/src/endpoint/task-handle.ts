@@ -6,7 +6,7 @@
  */
 import { type Detached } from '../codec/codec.js';
 import { type Result } from '../task/result.js';
-import { type Trace } from '../task/trace.js';
+import { type Trace } from '../task/trace-id.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */

@@ -9,7 +9,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Logger } from 'pino';
-import { ambientTrace, type Trace } from './trace.js';
+import { ambientTrace } from './trace.js';
+import { type Trace } from './trace-id.js';
 
 export interface TaskContext {
   readonly gid: number;

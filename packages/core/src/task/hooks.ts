@@ -7,7 +7,7 @@
  * task or the other hooks.
  */
 import { type Result } from './result.js';
-import { logger } from './routine-logger.js';
+import { routineLogger } from './routine-logger.js';
 
 export type BeforeRoutine = (parentGid: number, gid: number) => void;
 export type AfterRoutine = (gid: number, result: Result<unknown>) => void;
@@ -46,7 +46,7 @@ export function runBefore(parentGid: number, gid: number): void {
     try {
       before[i](parentGid, gid);
     } catch (error) {
-      logger().error({ err: error, gid }, 'routine: a before-routine hook threw; continuing');
+      routineLogger().error({ err: error, gid }, 'routine: a before-routine hook threw; continuing');
     }
   }
 }
@@ -56,7 +56,7 @@ export function runAfter(gid: number, result: Result<unknown>): void {
     try {
       after[i](gid, result);
     } catch (error) {
-      logger().error({ err: error, gid }, 'routine: an after-routine hook threw; continuing');
+      routineLogger().error({ err: error, gid }, 'routine: an after-routine hook threw; continuing');
     }
   }
 }

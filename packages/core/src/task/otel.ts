@@ -4,7 +4,7 @@
  * resolved here sees the context manager the application registered with its own import.
  */
 import { createRequire } from 'node:module';
-import { fromHex, type Trace } from './trace.js';
+import { fromHex, type Trace } from './trace-id.js';
 
 interface SpanContext {
   traceId: string;

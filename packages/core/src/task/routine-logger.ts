@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 
 let current: Logger | undefined;
 
-export function logger(): Logger {
+export function routineLogger(): Logger {
   current ??= pino({ name: 'routine' }, pino.destination({ dest: 2, sync: true }));
   return current;
 }

@@ -3,9 +3,7 @@
  * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
  * the handle's cancel reach the task, and pass the outcome on.
  */
-import { currentContext, tracePassedOn } from '@routine/core';
-import { type Submitter } from '../dispatch/default-runtime.js';
-import { TaskHandle } from '@routine/core';
+import { currentContext, type Submitter, TaskHandle, tracePassedOn } from '@routine/core';
 
 /**
  * A handle for a task that will start later, from some unrelated callback: it records now the

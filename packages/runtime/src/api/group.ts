@@ -14,11 +14,11 @@
  * aborting, `waitTimeout` running out) is not an error of the group's own: `wait()` then rejects
  * with the CancelledError or TimeoutError that ended it.
  */
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { CancelledError, InvalidArgumentError, TimeoutError } from '@routine/core';
+import {
+  CancelledError, InvalidArgumentError, type Submitter, type Task, type TaskFn, type TaskHandle,
+  TimeoutError,
+} from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
-import { type TaskHandle, type Task } from '@routine/core';
-import { type TaskFn } from '@routine/core';
 import { checkTimeout } from './timeout.js';
 
 export interface GroupOptions {
@@ -52,7 +52,10 @@ export class Group {
   readonly #on: Submitter;
 
   /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
-  constructor(options: GroupOptions = {}, on: Submitter = here()) {
+  constructor(options: GroupOptions = {}, on: Submitter) {
+    if (on === undefined) {
+      throw new InvalidArgumentError('new Group() needs the runtime it runs on: call group(), or runtime.group() for a runtime of your own');
+    }
     this.#on = on;
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
@@ -191,7 +194,3 @@ export class Group {
   }
 }
 
-/** A new errgroup; see Group. */
-export function group(options?: GroupOptions): Group {
-  return new Group(options);
-}

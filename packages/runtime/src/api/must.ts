@@ -1,7 +1,4 @@
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { logger } from '@routine/core';
-import { type Task } from '@routine/core';
-import { type TaskFn } from '@routine/core';
+import { routineLogger, type Submitter, type Task } from '@routine/core';
 
 export type FatalHandler = (error: Error, gid: number) => void;
 
@@ -12,19 +9,11 @@ export function setFatalHandler(handler: FatalHandler): void {
   onFatal = handler;
 }
 
-/**
- * `go` for work the program cannot go on without: if the task fails (error, panic, timeout) it is
- * logged at fatal level and the fatal handler runs (default `process.exit(1)`).
- */
-export function goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-  return mustOn(here(), fn, args);
-}
-
 export function mustOn<R>(on: Submitter, fn: unknown, args: unknown[]): Task<R> {
   const task = on.submit<R>(fn, args);
   void task.result().then((result) => {
     if (result.ok) return;
-    logger().fatal({ err: result.error, gid: task.gid }, 'routine: a goMust task failed');
+    routineLogger().fatal({ err: result.error, gid: task.gid }, 'routine: a goMust task failed');
     onFatal(result.error, task.gid);
   });
   return task;

@@ -4,11 +4,11 @@
  * tasks plus `queue` waiting ones; `submit` beyond that throws QueueFullError at once, and
  * `submitWait` waits for room instead. Pools are registered by name for `getPool`.
  */
-import { CancelledError, InvalidArgumentError, QueueFullError } from '@routine/core';
+import {
+  CancelledError, InvalidArgumentError, QueueFullError, type Task, type TaskFn, type TaskHandle,
+} from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { deferredHandle, startDeferred } from './deferred.js';
-import { type TaskHandle, type Task } from '@routine/core';
-import { type TaskFn } from '@routine/core';
 
 export interface PoolOptions {
   name: string;

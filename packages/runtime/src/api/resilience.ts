@@ -6,9 +6,9 @@ import {
   circuitBreaker, CircuitState, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, noJitterGenerator,
   retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { BrokenCircuitError, CancelledError, InvalidArgumentError } from '@routine/core';
-import { type TaskFn } from '@routine/core';
+import {
+  BrokenCircuitError, CancelledError, InvalidArgumentError, type Submitter,
+} from '@routine/core';
 
 export interface RetryOptions {
   /** Further attempts after the first failure. */
@@ -22,15 +22,6 @@ export interface RetryOptions {
 
 /** A cancellation is an answer, not a failure to retry. */
 const retryable = handleWhen((error) => !(error instanceof CancelledError));
-
-/**
- * Runs `fn(...args)`, and again after each failure, up to `retries` more times, waiting between
- * attempts. Resolves with the first success; rejects with the last attempt's error, or with
- * CancelledError once `signal` aborts. Each attempt is a task of its own.
- */
-export function goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
-  return retryOn(here(), fn, options, args);
-}
 
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
@@ -74,14 +65,6 @@ export function configureCircuitBreaker(name: string, options: BreakerOptions = 
 export function circuitBreakerState(name: string): 'closed' | 'open' | 'half-open' | 'isolated' {
   const state = breakers.get(name)?.state ?? CircuitState.Closed;
   return state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : state === CircuitState.Isolated ? 'isolated' : 'closed';
-}
-
-/**
- * Runs `fn(...args)` through the breaker named `name` (created with the defaults on first use).
- * While it is open the task is not started and this rejects with BrokenCircuitError at once.
- */
-export function goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
-  return breakerOn(here(), name, fn, args);
 }
 
 export async function breakerOn<R>(on: Submitter, name: string, fn: unknown, args: unknown[]): Promise<R> {

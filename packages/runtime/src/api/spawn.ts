@@ -1,13 +1,4 @@
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { InvalidArgumentError } from '@routine/core';
-import { type Result } from '@routine/core';
-import { type Task } from '@routine/core';
-import { type TaskFn } from '@routine/core';
-
-/** Starts `count` tasks, `fn(0)` to `fn(count - 1)`, and returns their handles in order. */
-export function spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
-  return spawnManyOn(here(), count, fn);
-}
+import { InvalidArgumentError, type Result, type Submitter, type Task } from '@routine/core';
 
 export function spawnManyOn<R>(on: Submitter, count: number, fn: unknown): Task<R>[] {
   if (!Number.isInteger(count) || count < 0) {

@@ -2,9 +2,7 @@
  * Checks a task function when it is registered for later (a scheduled job, a pipeline stage, a
  * background worker), so a bad one is refused where it was written, not at its first run.
  */
-import { inlineSource } from '@routine/core';
-import { InvalidArgumentError } from '@routine/core';
-import { moduleExportOf } from '@routine/core';
+import { inlineSource, InvalidArgumentError, moduleExportOf } from '@routine/core';
 
 export function checkTaskFn(fn: unknown, where: string): void {
   if (typeof fn !== 'function') {

@@ -5,8 +5,7 @@
  * the trace id bound inside a withTrace scope).
  */
 import { type Logger } from 'pino';
-import { currentContext, tracePassedOn } from '@routine/core';
-import { logger as routineLogger } from '@routine/core';
+import { currentContext, routineLogger, tracePassedOn } from '@routine/core';
 
 export function logger(): Logger {
   const context = currentContext();

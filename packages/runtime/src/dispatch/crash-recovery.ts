@@ -6,13 +6,11 @@
  * only after writing one).
  */
 import { Counter, CounterBlock } from '@routine/stats';
-import { type CompletionWriter, writeCompletion } from '@routine/core';
-import { type Endpoint } from '@routine/core';
-import { TimeoutError, WorkerCrashError } from '@routine/core';
-import { ClaimState, claimEntryOffset, Outcome, Placement, PLACEMENT_MASK, SLOT_INTS, Slot, SlotF64, type Layout } from '@routine/core';
-import { argsKey, type ParcelStore } from '@routine/core';
-import { type Ring } from '@routine/core';
-import { toWire } from '@routine/core';
+import {
+  argsKey, claimEntryOffset, ClaimState, type CompletionWriter, type Endpoint, type Layout, Outcome,
+  type ParcelStore, Placement, PLACEMENT_MASK, type Ring, Slot, SLOT_INTS, SlotF64, TimeoutError, toWire,
+  WorkerCrashError, writeCompletion,
+} from '@routine/core';
 
 export interface RecoveryParts {
   layout: Layout;

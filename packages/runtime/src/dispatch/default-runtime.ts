@@ -3,11 +3,8 @@
  * default options; inside a task it is the worker's own connection to the runtime that runs it,
  * so nested tasks go through the same ring.
  */
-import { type SubmitOptions } from '@routine/core';
-import { InvalidArgumentError } from '@routine/core';
+import { InvalidArgumentError, type Submitter, workerEndpoint } from '@routine/core';
 import { createRuntime, type Runtime } from './runtime.js';
-import { type TaskHandle } from '@routine/core';
-import { workerEndpoint } from '@routine/core';
 
 let shared: Runtime | undefined;
 
@@ -29,19 +26,7 @@ export function defaultRuntime(): Runtime {
   return shared;
 }
 
-/** What the Go-style helpers start tasks through: a Runtime, or a worker's own endpoint. */
-export interface Submitter {
-  submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R>;
-  /** A gid for a handle that must exist before its task is submitted (SubmitOptions.gid). */
-  reserveGid(): number;
-}
-
 /** This thread's runtime: the worker's when inside a task, the default one otherwise. */
 export function here(): Submitter {
   return workerEndpoint() ?? defaultRuntime();
-}
-
-/** Submits on this thread's runtime. */
-export function submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
-  return here().submit<R>(fn, args, options);
 }

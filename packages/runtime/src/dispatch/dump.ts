@@ -3,9 +3,10 @@
  * memory by the main thread. It needs nothing from the workers, so it works while every one of
  * them is stuck in a synchronous loop.
  */
-import { type CodeTable } from '@routine/core';
-import { ClaimState, claimEntryOffset, NAME_SHIFT, SAMPLED_BIT, Slot, SlotF64, type Layout } from '@routine/core';
-import { readTrace } from '@routine/core';
+import {
+  claimEntryOffset, ClaimState, type CodeTable, type Layout, NAME_SHIFT, readTrace, SAMPLED_BIT, Slot,
+  SlotF64,
+} from '@routine/core';
 
 export interface RunningTask {
   gid: number;

@@ -2,8 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { type ResourceLimits } from 'node:worker_threads';
 import { type Logger } from 'pino';
-import { InvalidArgumentError } from '@routine/core';
-import { type LayoutOptions } from '@routine/core';
+import { InvalidArgumentError, type LayoutOptions } from '@routine/core';
 
 export interface RuntimeOptions {
   /** Worker threads; default `os.availableParallelism()`. */

@@ -7,23 +7,15 @@
  */
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import { type Logger } from 'pino';
-import { type CompletionWriter } from '@routine/core';
-import { connect, type Connection } from '@routine/core';
-import { bellOf, waitAsync, type Bell } from '@routine/core';
-import { Encoder } from '@routine/core';
-import { type SubmitOptions } from '@routine/core';
-import { InvalidArgumentError, RuntimeClosedError } from '@routine/core';
-import { GidSource, gidCounter } from '@routine/core';
-import { reportPanic, reportUnobserved } from '@routine/core';
-import { traceIdOfTask } from '@routine/core';
-import { ABORT_BIT, Header, MAGIC, planLayout, RingHeader, RunState, Slot, type Layout } from '@routine/core';
-import { findClaim } from '@routine/core';
-import { logger as defaultLogger, setLogger } from '@routine/core';
+import {
+  ABORT_BIT, type Bell, bellOf, type CompletionWriter, connect, type Connection, Encoder, findClaim,
+  gidCounter, GidSource, Header, InvalidArgumentError, type Layout, routineLogger, MAGIC,
+  ParcelStore, planLayout, reportPanic, reportUnobserved, type Result, RingHeader, RunState,
+  RuntimeClosedError, setLogger, Slot, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  traceIdOfTask, waitAsync, waitGroup, type WaitGroup,
+} from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
-import { ParcelStore } from '@routine/core';
 import { NoRoom, Recovery } from './crash-recovery.js';
-import { type Task, type TaskHandle } from '@routine/core';
-import { type TaskFn } from '@routine/core';
 import { TaskStopper } from './task-stopper.js';
 import { checkTimeout } from '../api/timeout.js';
 import { withOptionsOn, type GoOptions } from '../api/go.js';
@@ -32,8 +24,6 @@ import { cleanupOn, recoverOn } from '../api/variants.js';
 import { breakerOn, retryOn, type RetryOptions } from '../api/resilience.js';
 import { mustOn } from '../api/must.js';
 import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
-import { waitGroup, type WaitGroup } from '@routine/core';
-import { type Result } from '@routine/core';
 import { readDump, type RunningTask } from './dump.js';
 import { WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
@@ -66,7 +56,7 @@ export class Runtime {
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
     if (this.#options.logger) setLogger(this.#options.logger);
-    this.#log = this.#options.logger ?? defaultLogger();
+    this.#log = this.#options.logger ?? routineLogger();
     this.#layout = planLayout(this.#options.layout);
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
     this.#connection = connect({

@@ -4,9 +4,7 @@
  * left half-claimed. Recovery then requeues what the worker had claimed but not started, and a
  * replacement brings the pool back to full size.
  */
-import { findClaim, holds } from '@routine/core';
-import { ClaimState, Slot, WorkerWord, type Layout } from '@routine/core';
-import { freeze, thaw } from '@routine/core';
+import { ClaimState, findClaim, freeze, holds, type Layout, Slot, thaw, WorkerWord } from '@routine/core';
 
 /** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
 const RETRY_MS = 1;

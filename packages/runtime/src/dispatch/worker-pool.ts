@@ -4,11 +4,9 @@
  * (recovery.ts); this file only reports it.
  */
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
-import { serveControl } from '@routine/core';
-import { type Layout, WorkerWord } from '@routine/core';
-import { Safety } from '@routine/core';
-import { type ParcelStore } from '@routine/core';
-import { type WorkerBoot } from '@routine/core';
+import {
+  type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WorkerWord,
+} from '@routine/core';
 
 export interface PoolOptions {
   buffer: SharedArrayBuffer;

@@ -11,11 +11,8 @@
  * then the worker is `failed`. A run that returns ends it (`stopped`). Tasks it starts with `go`
  * run on its own thread, beside it.
  */
-import { CancelledError, InvalidArgumentError } from '@routine/core';
-import { logger } from '@routine/core';
+import { CancelledError, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
-import { type TaskHandle } from '@routine/core';
-import { type TaskFn } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 export interface BackgroundWorkerOptions {
@@ -111,7 +108,7 @@ function launch(name: string, entry: Entry): void {
     if (entry.restart === 'on-failure' && entry.status.restarts < entry.maxRestarts) {
       const delay = Math.min(entry.maxBackoffMs, entry.backoffMs * 2 ** entry.status.restarts);
       entry.status = { ...entry.status, state: 'restarting', restarts: entry.status.restarts + 1 };
-      logger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: delay }, `routine: background worker '${name}' failed; restarting`);
+      routineLogger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: delay }, `routine: background worker '${name}' failed; restarting`);
       entry.timer = setTimeout(() => {
         entry.timer = undefined;
         if (!entry.stopping) launch(name, entry);
@@ -119,7 +116,7 @@ function launch(name: string, entry: Entry): void {
       return;
     }
     entry.status = { ...entry.status, state: 'failed' };
-    logger().error({ err: result.error, worker: name, restarts: entry.status.restarts }, `routine: background worker '${name}' failed for good`);
+    routineLogger().error({ err: result.error, worker: name, restarts: entry.status.restarts }, `routine: background worker '${name}' failed for good`);
     void entry.runtime.close();
   });
 }

@@ -13,10 +13,7 @@
  * `errGoroutineStopped`, which is not a failure: neither are the cancellations that follow a stop
  * or a failure. Leaving an `await using` scope stops everything and waits for every task.
  */
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { CancelledError, InvalidArgumentError } from '@routine/core';
-import { type Task } from '@routine/core';
-import { type TaskFn } from '@routine/core';
+import { CancelledError, InvalidArgumentError, type Submitter, type Task, type TaskFn } from '@routine/core';
 
 /** The reason a manager's signal carries after stopAll(); wait() does not report it. */
 export const errGoroutineStopped = new CancelledError('the manager stopped its tasks (stopAll)');
@@ -35,7 +32,10 @@ export class Manager {
   readonly #background = new Set<Promise<unknown>>();
 
   /** Prefer `createManager()`, or `runtime.createManager()` for a runtime of your own. */
-  constructor(options: ManagerOptions = {}, on: () => Submitter = here) {
+  constructor(options: ManagerOptions = {}, on: () => Submitter) {
+    if (on === undefined) {
+      throw new InvalidArgumentError('new Manager() needs the runtime it runs on: call createManager(), or runtime.createManager() for a runtime of your own');
+    }
     this.#on = on;
     const parent = options.signal;
     if (parent !== undefined) {
@@ -116,7 +116,3 @@ export class Manager {
   }
 }
 
-/** A manager whose tasks run on this thread's runtime. */
-export function createManager(options?: ManagerOptions): Manager {
-  return new Manager(options);
-}

@@ -13,12 +13,10 @@
  * and the item's index.
  */
 import { availableParallelism } from 'node:os';
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { CancelledError, InvalidArgumentError, PipelineError } from '@routine/core';
-import { type Result } from '@routine/core';
-import { Fifo } from '@routine/core';
-import { Semaphore } from '@routine/core';
-import { type TaskFn } from '@routine/core';
+import {
+  CancelledError, Fifo, InvalidArgumentError, PipelineError, type Result, Semaphore, type Submitter,
+  type TaskFn,
+} from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 export interface StageOptions {
@@ -46,7 +44,10 @@ export class Pipeline<In = unknown, Out = In> {
   readonly #stages: readonly Stage[];
 
   /** Prefer `pipeline()`, or `runtime.pipeline()` for a runtime of your own. */
-  constructor(options: PipelineOptions = {}, on: () => Submitter = here, stages: readonly Stage[] = []) {
+  constructor(options: PipelineOptions = {}, on: () => Submitter, stages: readonly Stage[] = []) {
+    if (on === undefined) {
+      throw new InvalidArgumentError('new Pipeline() needs the runtime it runs on: call pipeline(), or runtime.pipeline() for a runtime of your own');
+    }
     if (options.window !== undefined && (!Number.isInteger(options.window) || options.window < 1)) {
       throw new InvalidArgumentError(`pipeline({ window }) needs a whole number >= 1, got ${String(options.window)}`);
     }
@@ -166,7 +167,3 @@ function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | Asy
   throw new InvalidArgumentError(`a pipeline reads an iterable or an async iterable, got ${items === null ? 'null' : typeof items}`);
 }
 
-/** A pipeline with no stages yet, on this thread's runtime. */
-export function pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
-  return new Pipeline<In, In>(options);
-}

@@ -10,10 +10,7 @@
  *   await scheduler.stop(); // no more runs; waits for the running ones
  */
 import { Cron } from 'croner';
-import { here, type Submitter } from '../dispatch/default-runtime.js';
-import { InvalidArgumentError } from '@routine/core';
-import { logger } from '@routine/core';
-import { type TaskFn } from '@routine/core';
+import { InvalidArgumentError, routineLogger, type Submitter, type TaskFn } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 export interface JobStatus {
@@ -59,13 +56,16 @@ export class Scheduler {
   #started = false;
 
   /** Prefer `createScheduler()`, or `runtime.createScheduler()` for a runtime of your own. */
-  constructor(options: SchedulerOptions = {}, on: () => Submitter = here) {
+  constructor(options: SchedulerOptions = {}, on: () => Submitter) {
+    if (on === undefined) {
+      throw new InvalidArgumentError('new Scheduler() needs the runtime it runs on: call createScheduler(), or runtime.createScheduler() for a runtime of your own');
+    }
     this.#on = on;
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new InvalidArgumentError('createScheduler({ onError }) needs a function (error, jobName) => void');
     }
     this.#onError =
-      options.onError ?? ((error, job) => logger().error({ err: error, job }, `routine: scheduled job '${job}' failed`));
+      options.onError ?? ((error, job) => routineLogger().error({ err: error, job }, `routine: scheduled job '${job}' failed`));
   }
 
   /** Runs `fn` every `ms`, at a fixed rate from when the scheduler starts (or the job is added). */
@@ -175,7 +175,7 @@ export class Scheduler {
         try {
           this.#onError(error as Error, status.name);
         } catch (thrown) {
-          logger().error({ err: thrown, job: status.name }, 'routine: the scheduler onError callback threw');
+          routineLogger().error({ err: thrown, job: status.name }, 'routine: the scheduler onError callback threw');
         }
       } finally {
         status.running = false;
@@ -200,7 +200,3 @@ function checkDelay(ms: number, what: string, positive: boolean): void {
   }
 }
 
-/** A scheduler whose jobs run on this thread's runtime. */
-export function createScheduler(options?: SchedulerOptions): Scheduler {
-  return new Scheduler(options);
-}
