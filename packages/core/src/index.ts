@@ -15,11 +15,16 @@ export { type Task, TaskHandle } from './endpoint/task-handle.js';
 export { toWire } from './endpoint/wire-error.js';
 export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
-export { findClaim, holds } from './memory/claim-table.js';
+export { claimEntry, claimsOf, findClaim, holds } from './memory/claim-table.js';
 export { CodeKind, type CodeTable } from './memory/code-table.js';
-export { type Bell, armAsync, bellOf, waitAsync, waitSync } from './memory/doorbell.js';
+export { type Bell, armAsync, waitAsync, waitSync, wakeAll } from './memory/doorbell.js';
 export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
-export { ABORT_BIT, ClaimState, Header, INLINE_OFFSET, type Layout, type LayoutOptions, MAGIC, NAME_SHIFT, Outcome, PLACEMENT_MASK, Placement, RingHeader, RunState, SAMPLED_BIT, SLOT_INTS, Slot, SlotF64, WorkerWord, claimEntryOffset, planLayout, ringBytes } from './memory/layout.js';
+export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
+export {
+  arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, isAborted,
+  markAborted, nameIdOf, Outcome, parentGidOf, payloadAt, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
+  sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
+} from './memory/slot.js';
 export { Ring } from './memory/ring.js';
 export { SafePoint, Safety, freeze, thaw } from './memory/safety.js';
 export { type Views, viewsOf } from './memory/views.js';

@@ -7,7 +7,7 @@
  * main thread reads that table: running tasks fail with WorkerCrashError, claimed ones go back
  * into the ring. So a task is never lost and never run twice.
  *
- * Async task functions overlap: up to `claimSlots` tasks may be in flight on one worker, and while
+ * Async task functions overlap: up to `layout.claimSlots` tasks may be in flight on one worker, and while
  * any is, the worker parks with `Atomics.waitAsync` and yields between batches, so their timers,
  * I/O and promises keep moving. A worker with nothing in flight parks with `Atomics.wait`.
  *
@@ -16,11 +16,12 @@
  * anything claimed behind it would wait for it while other workers sit idle.
  */
 import {
-  type Arena, ClaimState, type CodeTable, type Endpoint, INLINE_OFFSET, Outcome,
-  Placement, PLACEMENT_MASK, type ParcelClient, type Ring, RunState, Header, SLOT_INTS, Slot, SlotF64, type Views,
-  argsKey, armAsync, type Bell, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntryOffset, type SafePoint, ABORT_BIT, NAME_SHIFT, CancelledError, revive,
-  readTrace, SAMPLED_BIT, type Trace, hasBeforeHooks, hasAfterHooks, runBefore, runAfter,
+  type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
+  Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
+  type CompletionWriter, type TaskContext, claimEntry, type SafePoint, CancelledError, revive, readTrace, type Trace,
+  hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
+  codeIdOf, gidOf, arenaBlockOf, payloadAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
+  setClaimState, ticketOf, replyOf, replyGenerationOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { CodeCache, type Compiled } from './compile.js';
@@ -42,11 +43,9 @@ export interface ExecutorParts {
   counters: CounterBlock;
   endpoint: Endpoint;
   parcels: ParcelClient;
-  workBell: Bell;
-  inboxBell: Bell;
-  /** Byte offset of this worker's control block. */
-  block: number;
-  claimSlots: number;
+  /** This worker's index in the pool: its claim table is the one it writes. */
+  worker: number;
+  layout: Layout;
   /** Shared with the endpoint: marks where this worker must not be terminated. */
   safePoint: SafePoint;
   /** Records wait, run and busy time in this worker's stats block; absent with metrics off. */
@@ -86,8 +85,8 @@ export class Executor {
     this.#i32 = parts.views.i32;
     this.#f64 = parts.views.f64;
     this.#code = new CodeCache(parts.code);
-    for (let j = parts.claimSlots - 1; j >= 0; j--) {
-      this.#entries[j] = claimEntryOffset(parts.block, j) / 4;
+    for (let j = parts.layout.claimSlots - 1; j >= 0; j--) {
+      this.#entries[j] = claimEntry(parts.layout, parts.worker, j);
       this.#freeEntries.push(j);
     }
     this.#writer = {
@@ -151,7 +150,7 @@ export class Executor {
     const context = this.#contexts[index];
     return (
       context !== undefined &&
-      (Atomics.load(this.#i32, this.#entries[index] + Slot.FLAGS) & ABORT_BIT) !== 0 &&
+      isAborted(this.#i32, this.#entries[index]) &&
       context.controller?.signal.aborted !== true
     );
   }
@@ -168,11 +167,10 @@ export class Executor {
     const position = submissions.claimedPosition;
     const index = this.#freeEntries.pop()!;
     const entry = this.#entries[index];
-    i32.copyWithin(entry, slot, slot + SLOT_INTS);
-    Atomics.store(i32, entry + Slot.SEQ, ClaimState.claimed);
+    claimInto(i32, entry, slot);
     // Swap the cancellation token only now: a cancel that fails from here on finds the task in
     // this claim table (and aborts it there); one that got in before us shows up in `token`.
-    const token = Atomics.exchange(i32, slot + Slot.TOKEN, ~position);
+    const token = Atomics.exchange(i32, tokenWord(slot), ~position);
     submissions.release(slot, position);
     if (token !== position) this.#drop(index, Outcome.cancelled);
     else if (this.#expired(entry)) this.#dropExpired(index);
@@ -182,16 +180,16 @@ export class Executor {
 
   /** A task whose deadline passed before it could start never starts. */
   #expired(entry: number): boolean {
-    const deadline = this.#f64[entry / 2 + SlotF64.DEADLINE];
+    const deadline = deadlineOf(this.#f64, entry);
     return deadline !== 0 && Date.now() >= deadline;
   }
 
   #start(index: number): void {
     const entry = this.#entries[index];
-    const placement = this.#i32[entry + Slot.FLAGS] & PLACEMENT_MASK;
+    const placement = placementOf(this.#i32, entry);
     let compiled: Compiled | Promise<Compiled>;
     try {
-      compiled = this.#code.get(this.#i32[entry + Slot.REF]);
+      compiled = this.#code.get(codeIdOf(this.#i32, entry));
     } catch (error) {
       this.#parts.counters.bump(Counter.started);
       this.#complete(index, Outcome.error, toWire(error));
@@ -203,7 +201,7 @@ export class Executor {
       void this.#prepare(index, compiled, placement);
       return;
     }
-    this.#invoke(index, compiled, this.#readArgs(entry, placement));
+    this.#invoke(index, compiled, this.#readArgs(entry));
   }
 
   /** Waits for a module to load or for arguments that came by port, then runs the task. */
@@ -214,7 +212,7 @@ export class Executor {
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(this.#f64[entry / 2 + SlotF64.GID]))).values);
+      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))).values);
     } catch (error) {
       this.#parts.safePoint.enter();
       this.#failPreparation(index, placement, error);
@@ -223,7 +221,7 @@ export class Executor {
     }
     this.#parts.safePoint.enter();
     try {
-      if (placement !== Placement.port) args = this.#readArgs(entry, placement);
+      if (placement !== Placement.port) args = this.#readArgs(entry);
     } catch (error) {
       this.#failPreparation(index, placement, error);
       this.#parts.safePoint.leave();
@@ -241,44 +239,41 @@ export class Executor {
   #failPreparation(index: number, placement: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    if (placement === Placement.arena) this.#parts.arena.free(this.#i32[this.#entries[index] + Slot.ARENA]);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, this.#entries[index]));
     this.#parts.counters.bump(Counter.started);
     this.#complete(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
   /** Decodes inline or arena arguments; the arena block is freed once the task is marked running. */
-  #readArgs(entry: number, placement: number): unknown[] {
-    return placement === Placement.arena
-      ? decode(this.#parts.views, this.#i32[entry + Slot.ARENA])
-      : decode(this.#parts.views, entry * 4 + INLINE_OFFSET);
+  #readArgs(entry: number): unknown[] {
+    return decode(this.#parts.views, payloadAt(this.#i32, entry));
   }
 
   #invoke(index: number, compiled: Compiled, args: unknown[]): void {
     const i32 = this.#i32;
     const entry = this.#entries[index];
-    const f = entry / 2;
-    const flags = i32[entry + Slot.FLAGS];
-    const nameId = flags >>> NAME_SHIFT;
-    const trace = readTrace(i32, entry + Slot.TRACE, (flags & SAMPLED_BIT) !== 0, this.#lastTrace);
+    const f64 = this.#f64;
+    const nameId = nameIdOf(i32, entry);
+    const trace = readTrace(i32, traceAt(entry), sampledOf(i32, entry), this.#lastTrace);
     this.#lastTrace = trace;
     const context: TaskContext = {
-      gid: this.#f64[f + SlotF64.GID],
-      parentGid: this.#f64[f + SlotF64.PARENT],
+      gid: gidOf(f64, entry),
+      parentGid: parentGidOf(f64, entry),
       trace,
-      name: nameId === 0 ? undefined : this.#code.name(nameId - 1),
+      name: nameId < 0 ? undefined : this.#code.name(nameId),
     };
     const timer = this.#parts.timer;
     if (timer) {
       const now = this.#handoffMs || monotonicMs();
-      timer.started(now, this.#f64[f + SlotF64.SUBMITTED]);
+      timer.started(now, submittedMsOf(f64, entry));
       this.#startedAt[index] = now;
     }
-    this.#f64[f + SlotF64.STARTED] = Date.now(); // for dump(): the arguments are decoded already
-    Atomics.store(i32, entry + Slot.SEQ, ClaimState.running);
+    setStartedMs(f64, entry, Date.now()); // for dump(): the arguments are decoded already
+    setClaimState(i32, entry, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
-    if ((flags & PLACEMENT_MASK) === Placement.arena) this.#parts.arena.free(i32[entry + Slot.ARENA]);
+    if (placementOf(i32, entry) === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
     this.#parts.counters.bump(Counter.started);
     this.#contexts[index] = context;
     let result: unknown;
@@ -337,15 +332,15 @@ export class Executor {
     if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
     else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
     writeCompletion(this.#writer, {
-      gid: this.#f64[entry / 2 + SlotF64.GID],
-      ticket: i32[entry + Slot.TICKET],
-      reply: i32[entry + Slot.REPLY],
-      generation: i32[entry + Slot.REPLY_GEN],
+      gid: gidOf(this.#f64, entry),
+      ticket: ticketOf(i32, entry),
+      reply: replyOf(i32, entry),
+      generation: replyGenerationOf(i32, entry),
       outcome,
       value,
     });
     this.#contexts[index] = undefined;
-    Atomics.store(i32, entry + Slot.SEQ, ClaimState.free);
+    setClaimState(i32, entry, ClaimState.free);
     this.#freeEntries.push(index);
   }
 
@@ -355,9 +350,9 @@ export class Executor {
    */
   #drop(index: number, outcome: number): void {
     const entry = this.#entries[index];
-    const placement = this.#i32[entry + Slot.FLAGS] & PLACEMENT_MASK;
-    if (placement === Placement.arena) this.#parts.arena.free(this.#i32[entry + Slot.ARENA]);
-    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(this.#f64[entry / 2 + SlotF64.GID]));
+    const placement = placementOf(this.#i32, entry);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, entry));
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(this.#f64, entry)));
     this.#complete(index, outcome, undefined);
   }
 
@@ -379,7 +374,8 @@ export class Executor {
   }
 
   async #park(): Promise<void> {
-    const { submissions, ownInbox, endpoint, workBell, inboxBell } = this.#parts;
+    const { submissions, ownInbox, endpoint } = this.#parts;
+    const workBell = submissions.dataBell;
     if (this.#idle()) {
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
       return;
@@ -387,7 +383,7 @@ export class Executor {
     const waits = [];
     if (this.#mayClaim()) waits.push(armAsync(workBell));
     // The inbox doorbell also carries cancels of running tasks (see Runtime.#abort).
-    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(inboxBell));
+    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(ownInbox.dataBell));
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
     // Re-check after arming: anything published before we armed is seen here, anything after
     // rings a bell we are now waiting on.

@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, bellOf, connect, GidSource, routineLogger, ControlClient, RingHeader, SafePoint, setWorkerEndpoint,
+  adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
   reportUnobserved, traceIdOfTask, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
@@ -32,7 +32,6 @@ const connection = connect({
   safePoint,
   onUnobserved: (error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)),
 });
-const { views } = connection;
 setWorkerEndpoint(connection.endpoint);
 if (boot.setup) await import(boot.setup);
 
@@ -41,9 +40,8 @@ await new Executor({
   ...connection,
   ownInbox,
   parcels: control,
-  inboxBell: bellOf(ownInbox, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS),
-  block,
-  claimSlots: boot.layout.claimSlots,
+  worker: boot.index,
+  layout: boot.layout,
   timer: boot.metrics ? new TaskTimer(boot.buffer, boot.layout.statsBlocks[thread]) : undefined,
   safePoint,
 }).run();

@@ -5,7 +5,7 @@
 import { type Arena } from '../memory/arena.js';
 import { Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
 import { uncloneable } from './endpoint.js';
-import { INLINE_BYTES, INLINE_OFFSET, Outcome, Placement, Slot, SlotF64 } from '../memory/layout.js';
+import { INLINE_BYTES, inlineAt, Outcome, Placement, writeCompletionSlot } from '../memory/slot.js';
 import { resultKey, type ParcelClient } from '../control/parcels.js';
 import { type Ring } from '../memory/ring.js';
 import { toWire } from './wire-error.js';
@@ -71,13 +71,8 @@ export function writeCompletion(writer: CompletionWriter, completion: Completion
   }
   const position = inbox.reservedPosition;
   const { i32, f64 } = writer.views;
-  if (placement === Placement.inline) writer.encoder.write(writer.views, slot * 4 + INLINE_OFFSET, values);
+  if (placement === Placement.inline) writer.encoder.write(writer.views, inlineAt(slot), values);
   else if (placement === Placement.arena) writer.encoder.write(writer.views, arenaBlock, values);
-  i32[slot + Slot.ARENA] = arenaBlock;
-  i32[slot + Slot.REF] = outcome;
-  i32[slot + Slot.FLAGS] = placement;
-  i32[slot + Slot.REPLY_GEN] = completion.generation;
-  i32[slot + Slot.TICKET] = completion.ticket;
-  f64[slot / 2 + SlotF64.GID] = completion.gid;
+  writeCompletionSlot(i32, f64, slot, completion.gid, completion.ticket, completion.generation, outcome, placement, arenaBlock);
   inbox.publish(slot, position);
 }

@@ -6,10 +6,9 @@
 import { CounterBlock } from '@routine/stats';
 import { Arena } from '../memory/arena.js';
 import { CodeTable } from '../memory/code-table.js';
-import { bellOf, type Bell } from '../memory/doorbell.js';
 import { Endpoint } from './endpoint.js';
 import { type GidSource } from '../memory/gid.js';
-import { RingHeader, type Layout } from '../memory/layout.js';
+import { type Layout } from '../memory/layout.js';
 import { type ParcelClient } from '../control/parcels.js';
 import { Ring } from '../memory/ring.js';
 import { viewsOf, type Views } from '../memory/views.js';
@@ -21,8 +20,6 @@ export interface Connection {
   inboxes: Ring[];
   arena: Arena;
   code: CodeTable;
-  /** Rings when work is published (workers sleep on it). */
-  workBell: Bell;
   endpoint: Endpoint;
   counters: CounterBlock;
 }
@@ -73,6 +70,5 @@ export function connect(options: ConnectOptions): Connection {
     onAbort: options.onAbort,
     safePoint: options.safePoint,
   });
-  const workBell = bellOf(submissions, views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
-  return { views, submissions, inboxes, arena, code, workBell, endpoint, counters };
+  return { views, submissions, inboxes, arena, code, endpoint, counters };
 }

@@ -19,10 +19,13 @@ import {
 } from '../task/errors.js';
 import { type GidSource } from '../memory/gid.js';
 import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
-import { INLINE_BYTES, INLINE_OFFSET, NAME_SHIFT, Outcome, Placement, PLACEMENT_MASK, SAMPLED_BIT, Slot, SlotF64 } from '../memory/layout.js';
+import {
+  arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, Placement, placementOf, replyGenerationOf, ticketOf,
+  tokenWord, writeSubmission,
+} from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
 import { type Ring } from '../memory/ring.js';
-import { type Trace, writeRootTrace, writeTrace } from '../task/trace-id.js';
+import { type Trace } from '../task/trace-id.js';
 import { TaskHandle } from './task-handle.js';
 import { fromWire, type WireError } from './wire-error.js';
 import { unwrapTransfers } from '../codec/transfer.js';
@@ -230,15 +233,15 @@ export class Endpoint {
         break;
       }
       const position = inbox.claimedPosition;
-      const gid = f64[slot / 2 + SlotF64.GID];
-      const ticket = i32[slot + Slot.TICKET];
-      const outcome = i32[slot + Slot.REF];
-      const generation = i32[slot + Slot.REPLY_GEN];
-      const placement = i32[slot + Slot.FLAGS] & PLACEMENT_MASK;
+      const gid = gidOf(f64, slot);
+      const ticket = ticketOf(i32, slot);
+      const outcome = outcomeOf(i32, slot);
+      const generation = replyGenerationOf(i32, slot);
+      const placement = placementOf(i32, slot);
       let value: unknown;
-      if (placement === Placement.inline) value = decode(this.#views, slot * 4 + INLINE_OFFSET)[0];
+      if (placement === Placement.inline) value = decode(this.#views, inlineAt(slot))[0];
       else if (placement === Placement.arena) {
-        const at = i32[slot + Slot.ARENA];
+        const at = arenaBlockOf(i32, slot);
         value = decode(this.#views, at)[0];
         this.#parts.arena.free(at);
       }
@@ -318,25 +321,11 @@ export class Endpoint {
     const position = submissions.reservedPosition;
     const { i32, f64 } = this.#views;
     if (task.placement !== Placement.port) {
-      const target = arenaBlock >= 0 ? arenaBlock : slot * 4 + INLINE_OFFSET;
+      const target = arenaBlock >= 0 ? arenaBlock : inlineAt(slot);
       this.#encoder.write(this.#views, target, args ?? [], task.detached);
     }
     task.detached = undefined;
-    i32[slot + Slot.TOKEN] = position;
-    i32[slot + Slot.REF] = task.codeId;
-    const trace = task.trace;
-    if (trace) writeTrace(i32, slot + Slot.TRACE, trace);
-    else writeRootTrace(i32, slot + Slot.TRACE, task.gid);
-    i32[slot + Slot.FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT);
-    i32[slot + Slot.REPLY] = this.#parts.inboxIndex;
-    i32[slot + Slot.REPLY_GEN] = this.#parts.generation;
-    i32[slot + Slot.TICKET] = task.ticket;
-    i32[slot + Slot.ARENA] = arenaBlock;
-    const f = slot / 2;
-    f64[f + SlotF64.GID] = task.gid;
-    f64[f + SlotF64.PARENT] = task.parentGid;
-    f64[f + SlotF64.DEADLINE] = task.deadline;
-    f64[f + SlotF64.SUBMITTED] = task.submittedMs;
+    writeSubmission(i32, f64, slot, task, position, this.#parts.inboxIndex, this.#parts.generation, arenaBlock);
     task.slot = slot;
     task.position = position;
     this.#inFlight++;
@@ -388,7 +377,7 @@ export class Endpoint {
     if (task.slot >= 0) {
       // Wins only while the slot still holds this task unclaimed: the claiming worker swaps the
       // token first (executor.ts), and a reused slot carries another position.
-      const token = task.slot + Slot.TOKEN;
+      const token = tokenWord(task.slot);
       return Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT) === task.position;
     }
     this.#untrack(task);

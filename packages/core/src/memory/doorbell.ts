@@ -7,16 +7,28 @@
  * order sees the other: either the waiter's re-check sees the item, or the producer sees the
  * waiter and bumps the sequence word, which makes the wait return at once or wakes it.
  */
-import { type Ring } from './ring.js';
 
+/** A sequence word to wait on and the count of its waiters (Int32 indices), in one buffer. */
 export interface Bell {
   readonly i32: Int32Array;
   readonly seq: number;
   readonly waiters: number;
 }
 
-export function bellOf(ring: Ring, i32: Int32Array, seqField: number, waitersField: number): Bell {
-  return { i32, seq: ring.word(seqField), waiters: ring.word(waitersField) };
+/**
+ * Wakes every waiter on the bell, and costs two loads when nobody waits. Call it after the
+ * store that publishes what the waiters wait for (both seq-cst): see the comment at the top.
+ * Every waiter, not one: a worker that raced several bells leaves an abandoned waitAsync behind
+ * (armAsync), and a single wake could land on it.
+ */
+export function ring(bell: Bell): void {
+  if (Atomics.load(bell.i32, bell.waiters) !== 0) wakeAll(bell);
+}
+
+/** Wakes every waiter on the bell whether or not one is registered (a stop, an abort request). */
+export function wakeAll(bell: Bell): void {
+  Atomics.add(bell.i32, bell.seq, 1);
+  Atomics.notify(bell.i32, bell.seq);
 }
 
 /** Blocks this thread (workers only) until `ready()` or a ring, or `timeoutMs` passes. */

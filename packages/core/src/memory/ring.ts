@@ -19,8 +19,10 @@
  * Stale views: HEAD and TAIL may be stale for anyone but the winner of the CAS; `isEmpty` and
  * `size` are hints for parking decisions, and every decision that matters re-reads a slot's seq.
  */
+import { type Bell, ring } from './doorbell.js';
+import { RingHeader, RING_HEADER_BYTES } from './layout.js';
+import { seqWord, SLOT_INTS } from './slot.js';
 import { type Views } from './views.js';
-import { RingHeader, RING_HEADER_BYTES, SLOT_INTS, Slot } from './layout.js';
 
 export class Ring {
   readonly capacity: number;
@@ -30,6 +32,10 @@ export class Ring {
   readonly #base: number;
   /** Int32 index of slot 0. */
   readonly #slots: number;
+  /** Rung when an item is published: consumers wait on it. */
+  readonly dataBell: Bell;
+  /** Rung when a slot is handed back: producers wait on it. */
+  readonly spaceBell: Bell;
 
   constructor(views: Views, byteOffset: number, capacity: number) {
     if (capacity < 2 || (capacity & (capacity - 1)) !== 0) {
@@ -40,6 +46,8 @@ export class Ring {
     this.#i32 = views.i32;
     this.#base = byteOffset / 4;
     this.#slots = (byteOffset + RING_HEADER_BYTES) / 4;
+    this.dataBell = { i32: this.#i32, seq: this.#base + RingHeader.DATA_SEQ, waiters: this.#base + RingHeader.DATA_WAITERS };
+    this.spaceBell = { i32: this.#i32, seq: this.#base + RingHeader.SPACE_SEQ, waiters: this.#base + RingHeader.SPACE_WAITERS };
   }
 
   /**
@@ -51,7 +59,7 @@ export class Ring {
     this.#i32[this.#base + RingHeader.TAIL] = start;
     for (let i = 0; i < this.capacity; i++) {
       const position = (start + i) | 0;
-      this.#i32[this.#slots + (position & this.#mask) * SLOT_INTS + Slot.SEQ] = position;
+      this.#i32[seqWord(this.#slots + (position & this.#mask) * SLOT_INTS)] = position;
     }
   }
 
@@ -68,15 +76,10 @@ export class Ring {
 
   /** Makes a reserved slot visible to consumers, then rings the data doorbell if anyone sleeps. */
   publish(slot: number, position: number): void {
-    Atomics.store(this.#i32, slot + Slot.SEQ, (position + 1) | 0);
-    // Read after the publishing store (both seq-cst): a consumer that registered as a waiter
-    // before its last emptiness check is seen here, so its wake-up cannot be lost.
-    if (Atomics.load(this.#i32, this.#base + RingHeader.DATA_WAITERS) !== 0) {
-      Atomics.add(this.#i32, this.#base + RingHeader.DATA_SEQ, 1);
-      // Wake every waiter, not one: a worker that raced several bells leaves an abandoned
-      // waitAsync behind (doorbell.ts armAsync), and a single wake could land on it.
-      Atomics.notify(this.#i32, this.#base + RingHeader.DATA_SEQ);
-    }
+    Atomics.store(this.#i32, seqWord(slot), (position + 1) | 0);
+    // The bell reads the waiter count after the publishing store (both seq-cst): a consumer that
+    // registered as a waiter before its last emptiness check is seen, so its wake-up is not lost.
+    ring(this.dataBell);
   }
 
   /**
@@ -101,7 +104,7 @@ export class Ring {
     let pos = Atomics.load(i32, this.#base + counter);
     for (;;) {
       const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
-      const turn = (Atomics.load(i32, slot + Slot.SEQ) - ((pos + lag) | 0)) | 0;
+      const turn = (Atomics.load(i32, seqWord(slot)) - ((pos + lag) | 0)) | 0;
       if (turn === 0) {
         const seen = Atomics.compareExchange(i32, this.#base + counter, pos, (pos + 1) | 0);
         if (seen === pos) {
@@ -118,13 +121,10 @@ export class Ring {
   }
   #won = 0;
 
-  /** Hands a consumed slot back to producers, then wakes one producer waiting for room. */
+  /** Hands a consumed slot back to producers, then wakes the producers waiting for room. */
   release(slot: number, position: number): void {
-    Atomics.store(this.#i32, slot + Slot.SEQ, (position + this.capacity) | 0);
-    if (Atomics.load(this.#i32, this.#base + RingHeader.SPACE_WAITERS) !== 0) {
-      Atomics.add(this.#i32, this.#base + RingHeader.SPACE_SEQ, 1);
-      Atomics.notify(this.#i32, this.#base + RingHeader.SPACE_SEQ);
-    }
+    Atomics.store(this.#i32, seqWord(slot), (position + this.capacity) | 0);
+    ring(this.spaceBell);
   }
 
   /**
@@ -132,17 +132,14 @@ export class Ring {
    * reason to wait ended some other way (its last pending task settled outside the ring).
    */
   wake(): void {
-    if (Atomics.load(this.#i32, this.#base + RingHeader.DATA_WAITERS) !== 0) {
-      Atomics.add(this.#i32, this.#base + RingHeader.DATA_SEQ, 1);
-      Atomics.notify(this.#i32, this.#base + RingHeader.DATA_SEQ);
-    }
+    ring(this.dataBell);
   }
 
   /** A hint: true when the next position holds nothing written. */
   isEmpty(): boolean {
     const pos = Atomics.load(this.#i32, this.#base + RingHeader.HEAD);
     const slot = this.#slots + (pos & this.#mask) * SLOT_INTS;
-    return Atomics.load(this.#i32, slot + Slot.SEQ) !== ((pos + 1) | 0);
+    return Atomics.load(this.#i32, seqWord(slot)) !== ((pos + 1) | 0);
   }
 
   /** A hint: items written and not yet claimed. */
@@ -150,10 +147,5 @@ export class Ring {
     const tail = Atomics.load(this.#i32, this.#base + RingHeader.TAIL);
     const head = Atomics.load(this.#i32, this.#base + RingHeader.HEAD);
     return Math.max(0, Math.min(this.capacity, (tail - head) | 0));
-  }
-
-  /** Int32 index of a doorbell word, for the waiters in doorbell.ts. */
-  word(field: number): number {
-    return this.#base + field;
   }
 }

@@ -7,8 +7,9 @@
  */
 import { Counter, CounterBlock } from '@routine/stats';
 import {
-  argsKey, claimEntryOffset, ClaimState, type CompletionWriter, type Endpoint, type Layout, Outcome,
-  type ParcelStore, Placement, PLACEMENT_MASK, type Ring, Slot, SLOT_INTS, SlotF64, TimeoutError, toWire,
+  argsKey, claimsOf, ClaimState, copySubmission, type CompletionWriter, type Endpoint, Fifo, gidOf, type Layout,
+  Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
+  setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
   WorkerCrashError, writeCompletion,
 } from '@routine/core';
 
@@ -26,15 +27,19 @@ export interface RecoveryParts {
 /** Thrown by the main thread's waitForRoom: it may not block, so the record is retried later. */
 export class NoRoom extends Error {}
 
-/** A record copied out of a dead worker's claim table, waiting for room in a ring. */
+/**
+ * A claim entry copied out of a dead worker's table (a slot at index 0 of its own array, read with
+ * slot.ts like any other), waiting for room in a ring.
+ */
 interface Deferred {
   record: Int32Array;
+  gid: number;
   crash?: { error: WorkerCrashError | TimeoutError };
 }
 
 export class Recovery {
   readonly #parts: RecoveryParts;
-  readonly #deferred: Deferred[] = [];
+  readonly #deferred = new Fifo<Deferred>();
 
   constructor(parts: RecoveryParts) {
     this.#parts = parts;
@@ -51,8 +56,7 @@ export class Recovery {
    */
   recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number[] {
     const { layout, i32, f64 } = this.#parts;
-    const block = layout.workerBlocks[index];
-    // The dead worker's block has no writer until its replacement starts, so we may write it.
+    // The dead worker's blocks have no writer until its replacement starts, so we may write them.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
     // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
     // were in its memory, and the task that started them has failed with it.
@@ -61,19 +65,16 @@ export class Recovery {
     counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
     const panics: number[] = [];
-    for (let j = 0; j < layout.claimSlots; j++) {
-      const entry = claimEntryOffset(block, j) / 4;
-      const state = i32[entry + Slot.SEQ];
-      if (state === ClaimState.free) continue;
-      const record = i32.slice(entry, entry + SLOT_INTS);
-      i32[entry + Slot.SEQ] = ClaimState.free;
-      const gid = f64[entry / 2 + SlotF64.GID];
+    for (const { entry, state } of claimsOf(layout, i32, index)) {
+      const record = recordOf(i32, entry);
+      const gid = gidOf(f64, entry);
+      setClaimState(i32, entry, ClaimState.free);
       if (state === ClaimState.claimed && this.#canRequeue(record, gid)) {
-        this.#deferred.push({ record });
+        this.#deferred.push({ record, gid });
         continue;
       }
       if (gid === stoppedGid) {
-        this.#deferred.push({ record, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
+        this.#deferred.push({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
       panics.push(gid);
@@ -81,7 +82,7 @@ export class Recovery {
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });
       if (cause === undefined) error.exitCode = exitCode;
-      this.#deferred.push({ record, crash: { error } });
+      this.#deferred.push({ record, gid, crash: { error } });
     }
     this.retry();
     return panics;
@@ -90,15 +91,15 @@ export class Recovery {
   /** Moves deferred records into their rings while there is room. */
   retry(): void {
     while (this.#deferred.length > 0) {
-      const next = this.#deferred[0];
-      if (!(next.crash ? this.#complete(next.record, next.crash.error) : this.#requeue(next.record))) return;
+      const next = this.#deferred.peek()!;
+      if (!(next.crash ? this.#complete(next, next.crash.error) : this.#requeue(next.record))) return;
       this.#deferred.shift();
     }
   }
 
   /** A task whose arguments came by port can only run again if the worker had not taken them. */
   #canRequeue(record: Int32Array, gid: number): boolean {
-    return (record[Slot.FLAGS] & PLACEMENT_MASK) !== Placement.port || this.#parts.parcels.has(argsKey(gid));
+    return placementOf(record, 0) !== Placement.port || this.#parts.parcels.has(argsKey(gid));
   }
 
   #requeue(record: Int32Array): boolean {
@@ -107,27 +108,26 @@ export class Recovery {
     if (slot < 0) return false;
     const position = submissions.reservedPosition;
     // Everything but the SEQ word: that one is the ring's, and only `publish` may write it.
-    i32.set(record.subarray(Slot.SEQ + 1), slot + Slot.SEQ + 1);
-    i32[slot + Slot.TOKEN] = position;
+    copySubmission(i32, slot, record);
+    i32[tokenWord(slot)] = position;
     submissions.publish(slot, position);
     return true;
   }
 
-  #complete(record: Int32Array, error: WorkerCrashError | TimeoutError): boolean {
+  #complete({ record, gid }: Deferred, error: WorkerCrashError | TimeoutError): boolean {
     const { endpoint, writer } = this.#parts;
-    const gid = new Float64Array(record.buffer, record.byteOffset, SLOT_INTS / 2)[SlotF64.GID];
-    const reply = record[Slot.REPLY];
-    const generation = record[Slot.REPLY_GEN];
+    const reply = replyOf(record, 0);
+    const generation = replyGenerationOf(record, 0);
     const wire = toWire(error);
     const outcome = error instanceof TimeoutError ? Outcome.timedOut : Outcome.crashed;
     if (reply === 0) {
-      if (generation === 0) endpoint.settleExternally(record[Slot.TICKET], gid, outcome, wire);
+      if (generation === 0) endpoint.settleExternally(ticketOf(record, 0), gid, outcome, wire);
       return true;
     }
     // A task started by a worker that has since been replaced has nobody left to tell.
     if (generation !== this.#parts.generationOf(reply - 1)) return true;
     try {
-      writeCompletion(writer, { gid, ticket: record[Slot.TICKET], reply, generation, outcome, value: wire });
+      writeCompletion(writer, { gid, ticket: ticketOf(record, 0), reply, generation, outcome, value: wire });
       return true;
     } catch (failure) {
       if (failure instanceof NoRoom) return false;

@@ -4,8 +4,8 @@
  * them is stuck in a synchronous loop.
  */
 import {
-  claimEntryOffset, ClaimState, type CodeTable, type Layout, NAME_SHIFT, readTrace, SAMPLED_BIT, Slot,
-  SlotF64,
+  claimsOf, ClaimState, type CodeTable, gidOf, type Layout, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
+  traceAt,
 } from '@routine/core';
 
 export interface RunningTask {
@@ -21,21 +21,19 @@ export interface RunningTask {
 export function readDump(layout: Layout, i32: Int32Array, f64: Float64Array, code: CodeTable): RunningTask[] {
   const now = Date.now();
   const running: RunningTask[] = [];
-  for (let worker = 0; worker < layout.workers; worker++) {
-    for (let j = 0; j < layout.claimSlots; j++) {
-      const entry = claimEntryOffset(layout.workerBlocks[worker], j) / 4;
-      if (Atomics.load(i32, entry + Slot.SEQ) !== ClaimState.running) continue;
-      const f = entry / 2;
-      const nameId = i32[entry + Slot.FLAGS] >>> NAME_SHIFT;
-      running.push({
-        gid: f64[f + SlotF64.GID],
-        parentGid: f64[f + SlotF64.PARENT],
-        traceId: readTrace(i32, entry + Slot.TRACE, (i32[entry + Slot.FLAGS] & SAMPLED_BIT) !== 0, undefined).id,
-        ...(nameId === 0 ? {} : { name: code.read(nameId - 1).text }),
-        worker,
-        runningForMs: Math.max(0, now - f64[f + SlotF64.STARTED]),
-      });
-    }
+  // A snapshot: an entry read as running may finish while we read it, and then reads as the task
+  // after it; a dump is a picture of a moment, not a synchronised view.
+  for (const { worker, entry, state } of claimsOf(layout, i32)) {
+    if (state !== ClaimState.running) continue;
+    const nameId = nameIdOf(i32, entry);
+    running.push({
+      gid: gidOf(f64, entry),
+      parentGid: parentGidOf(f64, entry),
+      traceId: readTrace(i32, traceAt(entry), sampledOf(i32, entry), undefined).id,
+      ...(nameId < 0 ? {} : { name: code.read(nameId).text }),
+      worker,
+      runningForMs: Math.max(0, now - startedMsOf(f64, entry)),
+    });
   }
   return running.sort((a, b) => b.runningForMs - a.runningForMs);
 }

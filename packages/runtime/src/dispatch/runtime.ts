@@ -8,11 +8,10 @@
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import { type Logger } from 'pino';
 import {
-  ABORT_BIT, type Bell, bellOf, type CompletionWriter, connect, type Connection, Encoder, findClaim,
-  gidCounter, GidSource, Header, InvalidArgumentError, type Layout, routineLogger, MAGIC,
-  ParcelStore, planLayout, reportPanic, reportUnobserved, type Result, RingHeader, RunState,
-  RuntimeClosedError, setLogger, Slot, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, waitGroup, type WaitGroup,
+  type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
+  InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
+  routineLogger, RunState, RuntimeClosedError, setLogger, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
@@ -44,7 +43,6 @@ export class Runtime {
   readonly #stopper: TaskStopper;
   /** Workers being terminated to stop a task that outlived its deadline, and that task's gid. */
   readonly #stoppedFor = new Map<number, number>();
-  readonly #inboxBell: Bell;
   readonly #log: Logger;
   /** monotonicMs() at creation: the start of every worker's utilization. */
   readonly #startedMs = monotonicMs();
@@ -73,12 +71,10 @@ export class Runtime {
       onAbort: (gid) => this.#abort(gid),
     });
     const { views, submissions, inboxes, arena } = this.#connection;
-    views.i32[Header.MAGIC] = MAGIC;
     submissions.initialize();
     for (const inbox of inboxes) inbox.initialize();
     arena.initialize();
     for (const offset of this.#layout.statsBlocks) initThreadStats(this.#buffer, offset);
-    this.#inboxBell = bellOf(inboxes[0], views.i32, RingHeader.DATA_SEQ, RingHeader.DATA_WAITERS);
     const writer: CompletionWriter = {
       views,
       inboxes,
@@ -274,8 +270,7 @@ export class Runtime {
     }
     Atomics.store(views.i32, Header.STATE, RunState.stopped);
     // Wake every parked worker so it sees the stop state.
-    Atomics.add(views.i32, submissions.word(RingHeader.DATA_SEQ), 1);
-    Atomics.notify(views.i32, submissions.word(RingHeader.DATA_SEQ));
+    wakeAll(submissions.dataBell);
     await (abort ? this.#pool.terminate() : this.#pool.stop());
     this.#release();
   }
@@ -292,7 +287,7 @@ export class Runtime {
         // With tasks waiting behind a full ring and none of ours in it, no completion of ours
         // will wake us: poll for room instead.
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
-        await waitAsync(this.#inboxBell, hasWork, poll);
+        await waitAsync(inbox.dataBell, hasWork, poll);
         endpoint.drain();
         if (endpoint.overflowCount > 0) endpoint.flushOverflow();
         if (this.#recovery.deferredCount > 0) this.#recovery.retry();
@@ -315,10 +310,8 @@ export class Runtime {
     // cancel found it claimed is here, unless it has already finished.
     const found = findClaim(this.#layout, views.i32, views.f64, gid);
     if (!found) return;
-    Atomics.or(views.i32, found.entry + Slot.FLAGS, ABORT_BIT);
-    const bell = inboxes[1 + found.worker].word(RingHeader.DATA_SEQ);
-    Atomics.add(views.i32, bell, 1);
-    Atomics.notify(views.i32, bell);
+    markAborted(views.i32, found.entry);
+    wakeAll(inboxes[1 + found.worker].dataBell);
   }
 
   #release(): void {

@@ -4,7 +4,7 @@
  * left half-claimed. Recovery then requeues what the worker had claimed but not started, and a
  * replacement brings the pool back to full size.
  */
-import { ClaimState, findClaim, freeze, holds, type Layout, Slot, thaw, WorkerWord } from '@routine/core';
+import { ClaimState, claimStateOf, findClaim, freeze, holds, type Layout, thaw, WorkerWord } from '@routine/core';
 
 /** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
 const RETRY_MS = 1;
@@ -29,7 +29,7 @@ export class TaskStopper {
     const found = findClaim(layout, i32, f64, gid);
     // Not found: it finished meanwhile. Claimed but not started: its worker checks the deadline
     // before it starts it, so it never will.
-    if (!found || i32[found.entry + Slot.SEQ] !== ClaimState.running) return;
+    if (!found || claimStateOf(i32, found.entry) !== ClaimState.running) return;
     const safety = layout.workerBlocks[found.worker] / 4 + WorkerWord.SAFETY;
     if (!freeze(i32, safety)) {
       setTimeout(() => this.stop(gid), RETRY_MS).unref();
