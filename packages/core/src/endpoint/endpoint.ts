@@ -25,6 +25,7 @@ import {
 } from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
 import { type Ring } from '../memory/ring.js';
+import { Fifo } from '../queue/fifo.js';
 import { type Trace } from '../task/trace-id.js';
 import { TaskHandle } from './task-handle.js';
 import { fromWire, type WireError } from './wire-error.js';
@@ -90,8 +91,8 @@ export class Endpoint {
   readonly #pending: (TaskHandle<unknown> | undefined)[] = [];
   readonly #freeTickets: number[] = [];
   #pendingCount = 0;
-  readonly #overflow: (TaskHandle<unknown> | undefined)[] = [];
-  #overflowHead = 0;
+  /** Tasks accepted but not yet in the ring, in submission order (see the top of the file). */
+  readonly #overflow = new Fifo<TaskHandle<unknown>>();
   #inFlight = 0;
   readonly #credits: number;
   readonly #code: CodeIds;
@@ -115,7 +116,7 @@ export class Endpoint {
   }
 
   get overflowCount(): number {
-    return this.#overflow.length - this.#overflowHead;
+    return this.#overflow.length;
   }
 
   close(): void {
@@ -206,17 +207,14 @@ export class Endpoint {
 
   #flush(): boolean {
     const overflow = this.#overflow;
-    const before = this.#overflowHead;
-    while (this.#overflowHead < overflow.length) {
-      const task = overflow[this.#overflowHead]!;
+    const before = overflow.length;
+    while (overflow.length > 0) {
+      const task = overflow.peek()!;
+      // A task cancelled or timed out while it waited is settled already: it just leaves the line.
       if (!task.settled && !this.#push(task, undefined)) break;
-      overflow[this.#overflowHead++] = undefined;
+      overflow.shift();
     }
-    if (this.#overflowHead === overflow.length) {
-      overflow.length = 0;
-      this.#overflowHead = 0;
-    }
-    if (this.#overflowHead !== before || overflow.length === 0) this.#parts.counters.set(Counter.waiting, this.overflowCount);
+    if (overflow.length !== before) this.#parts.counters.set(Counter.waiting, overflow.length);
     return overflow.length === 0;
   }
 
@@ -272,8 +270,7 @@ export class Endpoint {
         this.#finish(task, false, error, false);
       }
     }
-    this.#overflow.length = 0;
-    this.#overflowHead = 0;
+    this.#overflow.drain();
     this.#parts.counters.set(Counter.waiting, 0);
     this.#inFlight = 0;
   }

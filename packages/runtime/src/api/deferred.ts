@@ -3,14 +3,27 @@
  * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
  * the handle's cancel reach the task, and pass the outcome on.
  */
-import { currentContext, type Submitter, TaskHandle, tracePassedOn } from '@routine/core';
+import { CancelledError, currentContext, type Submitter, TaskHandle, tracePassedOn } from '@routine/core';
 
 /**
  * A handle for a task that will start later, from some unrelated callback: it records now the
  * parent gid and trace the task must carry, since by then nothing on the stack knows them.
+ * Cancelling it once its task has started cancels that task; before, `onGaveUp` gets a
+ * CancelledError that says it never started `where`, and must settle the handle with it (its
+ * line then skips it: see Admission).
  */
-export function deferredHandle(on: Submitter, cancel: (task: TaskHandle<unknown>, reason: unknown) => void): TaskHandle<unknown> {
-  const handle = new TaskHandle<unknown>(on.reserveGid(), cancel);
+export function deferredHandle(
+  on: Submitter,
+  where: string,
+  onGaveUp: (handle: TaskHandle<unknown>, error: CancelledError) => void,
+): TaskHandle<unknown> {
+  const handle = new TaskHandle<unknown>(on.reserveGid(), (task, reason) => {
+    if (task.delegate) {
+      task.delegate.cancel(reason);
+      return;
+    }
+    onGaveUp(task, new CancelledError(`task ${task.gid} was cancelled while waiting ${where}`, { cause: reason, gid: task.gid }));
+  });
   const parent = currentContext();
   handle.parentGid = parent?.gid ?? 0;
   handle.trace = tracePassedOn(parent);

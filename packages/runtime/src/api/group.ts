@@ -15,7 +15,7 @@
  * with the CancelledError or TimeoutError that ended it.
  */
 import {
-  CancelledError, InvalidArgumentError, type Submitter, type Task, type TaskFn, type TaskHandle,
+  Admission, CancelledError, InvalidArgumentError, PendingCount, type Submitter, type Task, type TaskFn, type TaskHandle,
   TimeoutError,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
@@ -37,18 +37,17 @@ interface Waiting {
 }
 
 export class Group {
-  readonly #limit: number;
   readonly #failFast: boolean;
   readonly #controller = new AbortController();
-  readonly #waiting: Waiting[] = [];
+  /** At most `limit` members running; the rest wait in line, skipped once cancelled. */
+  readonly #admission: Admission<Waiting>;
   /** Members started and not yet settled, to cancel them when the group stops. */
   readonly #started = new Set<TaskHandle<unknown>>();
-  #running = 0;
-  #unsettled = 0;
+  /** Members not yet settled, running or waiting. */
+  readonly #unsettled = new PendingCount();
   readonly #errors: Error[] = [];
   /** Set when the group was cancelled rather than failed by a member. */
   #stopReason: Error | undefined;
-  #idle: (() => void)[] = [];
   readonly #on: Submitter;
 
   /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
@@ -61,7 +60,7 @@ export class Group {
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
       throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, got ${String(limit)}`);
     }
-    this.#limit = limit;
+    this.#admission = new Admission<Waiting>(limit, (next) => this.#launch(next), (next) => next.member.settled);
     this.#failFast = options.failFast ?? true;
     const outer = options.signal;
     if (outer) {
@@ -77,20 +76,15 @@ export class Group {
 
   /** Members not yet settled, running or waiting to start. */
   get size(): number {
-    return this.#unsettled;
+    return this.#unsettled.count;
   }
 
   /** Starts `fn(...args)` as a member now, or as soon as fewer than `limit` are running. */
   go<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-    const member = deferredHandle(this.#on, (task, reason) => this.#cancelMember(task, reason));
-    this.#unsettled++;
-    if (this.#controller.signal.aborted) {
-      this.#finishMember(member, false, this.#cancelled(member.gid));
-    } else if (this.#running < this.#limit) {
-      this.#launch(member, fn, args);
-    } else {
-      this.#waiting.push({ member, fn, args });
-    }
+    const member = deferredHandle(this.#on, 'for a place in its group', (gaveUp, error) => this.#finishMember(gaveUp, false, error));
+    this.#unsettled.add();
+    if (this.#controller.signal.aborted) this.#finishMember(member, false, this.#cancelled(member.gid));
+    else this.#admission.enter({ member, fn, args });
     return member as unknown as Task<R>;
   }
 
@@ -101,7 +95,7 @@ export class Group {
 
   /** Resolves when every member has settled; rejects as the class comment says. */
   async wait(): Promise<void> {
-    while (this.#unsettled > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    while (this.#unsettled.count > 0) await this.#unsettled.idle();
     if (this.#errors.length === 0) {
       if (this.#stopReason) throw this.#stopReason;
       return;
@@ -137,56 +131,33 @@ export class Group {
 
   /** At the end of an `await using` scope: cancel what has not finished and wait for it to settle. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#unsettled > 0) this.cancel(new CancelledError('the group went out of scope'));
+    if (this.#unsettled.count > 0) this.cancel(new CancelledError('the group went out of scope'));
     await this.wait().catch(() => undefined);
   }
 
-  #launch(member: TaskHandle<unknown>, fn: unknown, args: unknown[]): void {
-    this.#running++;
+  #launch({ member, fn, args }: Waiting): void {
     this.#started.add(member);
     startDeferred(this.#on, member, fn, args, (ok, outcome) => {
-      this.#running--;
       this.#started.delete(member);
       this.#finishMember(member, ok, outcome);
-      this.#startWaiting();
+      this.#admission.leave();
     });
   }
 
-  #startWaiting(): void {
-    while (this.#running < this.#limit && this.#waiting.length > 0) {
-      const next = this.#waiting.shift()!;
-      this.#launch(next.member, next.fn, next.args);
-    }
-  }
-
   #finishMember(member: TaskHandle<unknown>, ok: boolean, outcome: unknown): void {
+    // Settled first, so the line skips it should this failure stop the group.
+    if (!member.settle(ok, outcome)) return;
     if (!ok && !(outcome instanceof CancelledError && this.#controller.signal.aborted)) {
       this.#errors.push(outcome as Error);
       if (this.#failFast) this.#stop(outcome);
     }
-    member.settle(ok, outcome);
-    if (--this.#unsettled === 0) {
-      const idle = this.#idle;
-      this.#idle = [];
-      for (const resolve of idle) resolve();
-    }
+    this.#unsettled.done();
   }
 
   #stop(reason: unknown): void {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
-    const waiting = this.#waiting.splice(0);
-    for (const { member } of waiting) this.#finishMember(member, false, this.#cancelled(member.gid));
+    for (const { member } of this.#admission.clear()) this.#finishMember(member, false, this.#cancelled(member.gid));
     for (const member of this.#started) member.delegate?.cancel(reason);
-  }
-
-  #cancelMember(member: TaskHandle<unknown>, reason: unknown): void {
-    const at = this.#waiting.findIndex((w) => w.member === member);
-    if (at >= 0) {
-      this.#waiting.splice(at, 1);
-      this.#finishMember(member, false, new CancelledError(`task ${member.gid} was cancelled before it started`, { cause: reason, gid: member.gid }));
-    } else {
-      member.delegate?.cancel(reason);
-    }
   }
 
   #cancelled(gid: number): CancelledError {

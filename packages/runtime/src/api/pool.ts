@@ -5,7 +5,7 @@
  * `submitWait` waits for room instead. Pools are registered by name for `getPool`.
  */
 import {
-  CancelledError, InvalidArgumentError, QueueFullError, type Task, type TaskFn, type TaskHandle,
+  Admission, InvalidArgumentError, PendingCount, QueueFullError, type Task, type TaskFn, type TaskHandle,
 } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { deferredHandle, startDeferred } from './deferred.js';
@@ -26,16 +26,22 @@ export interface PoolStats {
   workers: number;
 }
 
+interface Waiting {
+  handle: TaskHandle<unknown>;
+  fn: unknown;
+  args: unknown[];
+}
+
 const pools = new Map<string, Pool>();
 
 export class Pool {
   readonly name: string;
   readonly #runtime: Runtime;
   readonly #capacity: number;
-  #unsettled = 0;
-  /** submitWait calls waiting for room, in order. */
-  readonly #waiting: { handle: TaskHandle<unknown>; fn: unknown; args: unknown[] }[] = [];
-  #idleWaiters: (() => void)[] = [];
+  /** At most workers + queue tasks in; submitWait calls beyond wait in line, in order. */
+  readonly #admission: Admission<Waiting>;
+  /** Tasks accepted and not yet settled, running or waiting. */
+  readonly #unsettled = new PendingCount();
 
   constructor(options: PoolOptions) {
     if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name === '') {
@@ -51,19 +57,31 @@ export class Pool {
     this.name = options.name;
     this.#runtime = createRuntime({ workers: options.workers });
     this.#capacity = options.workers + queue;
+    this.#admission = new Admission<Waiting>(this.#capacity, (next) => this.#startWaiting(next), (next) => next.handle.settled);
     pools.set(this.name, this);
   }
 
   /** Runs `fn(...args)` on this pool; throws QueueFullError at once when the pool is full. */
   submit<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-    if (this.#unsettled >= this.#capacity) {
+    if (!this.#admission.tryEnter()) {
       throw new QueueFullError(
         `pool "${this.name}" is full: ${this.#capacity} tasks are running or waiting (workers + queue). ` +
           'Use submitWait() to wait for room, or create the pool with a larger queue',
       );
     }
-    const task = this.#runtime.go(fn, ...args) as TaskHandle<R>;
-    this.#unsettled++;
+    return this.#run(fn, args);
+  }
+
+  /** Runs a task that has been let in. */
+  #run<R>(fn: unknown, args: unknown[]): Task<R> {
+    let task: TaskHandle<R>;
+    try {
+      task = this.#runtime.submit<R>(fn, args);
+    } catch (error) {
+      this.#admission.leave(); // refused: it never took its place
+      throw error;
+    }
+    this.#unsettled.add();
     task.onSettled(() => this.#settled());
     return task;
   }
@@ -74,23 +92,19 @@ export class Pool {
    * the pool has room; cancelling it before then means it never starts.
    */
   submitWait<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-    if (this.#unsettled < this.#capacity && this.#waiting.length === 0) return this.submit(fn, ...args);
-    const handle = deferredHandle(this.#runtime, (task, reason) => {
-      const at = this.#waiting.findIndex((w) => w.handle === task);
-      if (at >= 0) {
-        this.#waiting.splice(at, 1);
-        task.settle(false, new CancelledError(`task ${task.gid} was cancelled while waiting for room in pool "${this.name}"`, { cause: reason, gid: task.gid }));
-      } else {
-        task.delegate?.cancel(reason);
-      }
+    if (this.#admission.tryEnter()) return this.#run(fn, args);
+    const handle = deferredHandle(this.#runtime, `for room in pool "${this.name}"`, (gaveUp, error) => {
+      gaveUp.settle(false, error);
+      this.#unsettled.done();
     });
-    this.#waiting.push({ handle, fn, args });
+    this.#unsettled.add();
+    this.#admission.enter({ handle, fn, args });
     return handle as unknown as Task<R>;
   }
 
   /** Resolves once every task submitted so far (waiting ones included) has settled. */
   async wait(): Promise<void> {
-    while (this.#unsettled > 0 || this.#waiting.length > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    while (this.#unsettled.count > 0) await this.#unsettled.idle();
   }
 
   /** Stops accepting, lets every accepted task finish, stops the workers. */
@@ -105,8 +119,7 @@ export class Pool {
     await this.#runtime.terminate();
   }
 
-  #startWaiting({ handle, fn, args }: { handle: TaskHandle<unknown>; fn: unknown; args: unknown[] }): void {
-    this.#unsettled++;
+  #startWaiting({ handle, fn, args }: Waiting): void {
     startDeferred(this.#runtime, handle, fn, args, (ok, outcome) => {
       handle.settle(ok, outcome);
       this.#settled();
@@ -125,13 +138,8 @@ export class Pool {
   }
 
   #settled(): void {
-    this.#unsettled--;
-    while (this.#unsettled < this.#capacity && this.#waiting.length > 0) this.#startWaiting(this.#waiting.shift()!);
-    if (this.#unsettled === 0) {
-      const idle = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of idle) resolve();
-    }
+    this.#admission.leave();
+    this.#unsettled.done();
   }
 }
 

@@ -8,6 +8,8 @@ import { ClaimState, claimStateOf, findClaim, freeze, holds, type Layout, thaw, 
 
 /** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
 const RETRY_MS = 1;
+/** How soon to look again at a task claimed but not started (its arguments may be on their way). */
+const CLAIMED_RETRY_MS = 5;
 
 export interface StopperParts {
   layout: Layout;
@@ -27,9 +29,13 @@ export class TaskStopper {
   stop(gid: number): void {
     const { i32, f64, layout } = this.#parts;
     const found = findClaim(layout, i32, f64, gid);
-    // Not found: it finished meanwhile. Claimed but not started: its worker checks the deadline
-    // before it starts it, so it never will.
-    if (!found || claimStateOf(i32, found.entry) !== ClaimState.running) return;
+    if (!found) return; // it finished meanwhile
+    if (claimStateOf(i32, found.entry) === ClaimState.claimed) {
+      // Its worker checks the deadline before it starts it, but may have checked just before the
+      // deadline and be about to mark it running: look again until it is running or gone.
+      setTimeout(() => this.stop(gid), CLAIMED_RETRY_MS).unref();
+      return;
+    }
     const safety = layout.workerBlocks[found.worker] / 4 + WorkerWord.SAFETY;
     if (!freeze(i32, safety)) {
       setTimeout(() => this.stop(gid), RETRY_MS).unref();

@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import {
-  CancelledError, Fifo, InvalidArgumentError, PipelineError, type Result, Semaphore, type Submitter,
+  Admission, CancelledError, Fifo, InvalidArgumentError, PipelineError, type Result, type Submitter,
   type TaskFn,
 } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
@@ -110,14 +110,15 @@ export class Pipeline<In = unknown, Out = In> {
 class Run {
   readonly #on: Submitter;
   readonly #stages: readonly Stage[];
-  readonly #permits: Semaphore[];
+  /** Each stage's concurrency: an item waits in its line for a place, resumed when let in. */
+  readonly #permits: Admission<() => void>[];
   readonly #controller = new AbortController();
   failure: PipelineError | undefined;
 
   constructor(on: Submitter, stages: readonly Stage[]) {
     this.#on = on;
     this.#stages = stages;
-    this.#permits = stages.map((stage) => new Semaphore(stage.concurrency));
+    this.#permits = stages.map((stage) => new Admission<() => void>(stage.concurrency, (resume) => resume()));
   }
 
   get failed(): boolean {
@@ -134,7 +135,7 @@ class Run {
     for (let s = 0; s < this.#stages.length; s++) {
       const stage = this.#stages[s];
       const permits = this.#permits[s];
-      await permits.acquire();
+      if (!permits.tryEnter()) await new Promise<void>((resume) => permits.enter(resume));
       try {
         if (signal.aborted) return { ok: false, error: signal.reason as Error };
         // submit() throws for an item it refuses (an uncloneable value, a closed runtime).
@@ -144,7 +145,7 @@ class Run {
       } catch (error) {
         return this.#fail(stage, index, error);
       } finally {
-        permits.release();
+        permits.leave();
       }
     }
     return { ok: true, value };
