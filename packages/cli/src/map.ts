@@ -9,14 +9,14 @@
  * and the run goes on; the exit code says whether any failed. Ctrl-C stops reading, lets the
  * records in flight finish and be written, and reports how far it got; a second one stops at once.
  */
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
-import { createRuntime, tasks, type Result } from '@routine/runtime';
+import { createRuntime, type Result } from '@routine/runtime';
 import { Fifo } from '@routine/runtime/internal';
-import { UsageError, type MapArgs } from './args.js';
+import { type MapArgs } from './args.js';
+import { describe } from './describe.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';
 import { formatCount, Progress } from './progress.js';
+import { loadTaskModule } from './task-module.js';
 
 export const ExitCode = { ok: 0, recordsFailed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -29,13 +29,20 @@ interface Entry {
 }
 
 export async function runMap(args: MapArgs): Promise<number> {
-  const moduleUrl = await taskModuleUrl(args.module, args.exportName);
-  const fn = tasks<Record<string, (record: unknown) => unknown>>(moduleUrl)[args.exportName];
   const input = await openInput(args.input);
-  const output = new Output(args.out);
   const runtime = createRuntime({ workers: args.workers });
-  const window = args.concurrency ?? PER_WORKER * runtime.workers;
   const started = performance.now();
+  let fn;
+  let output;
+  try {
+    fn = await loadTaskModule(runtime, args.module, args.exportName);
+    output = await Output.open(args.out);
+  } catch (error) {
+    input.close();
+    await runtime.close();
+    throw error;
+  }
+  const window = args.concurrency ?? PER_WORKER * runtime.workers;
 
   let records = 0;
   let failed = 0;
@@ -147,31 +154,4 @@ export async function runMap(args: MapArgs): Promise<number> {
 
 function plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function describe(error: Error): string {
-  return `${error.name}: ${error.message}`;
-}
-
-/**
- * The module's URL, after checking (for JavaScript modules) that it loads and has the export,
- * so a typo fails once, here, and not once per record. TypeScript modules are only compiled on
- * the workers; a missing export there fails each record with the reason.
- */
-async function taskModuleUrl(path: string, exportName: string): Promise<string> {
-  const url = /^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path) ? path : pathToFileURL(resolve(path)).href;
-  if (/\.[cm]?ts$/.test(url)) return url;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`cannot load task module ${path}: ${(error as Error).message}`);
-  }
-  if (typeof module[exportName] !== 'function') {
-    const functions = Object.keys(module).filter((key) => typeof module[key] === 'function');
-    throw new UsageError(
-      `${path} has no function export '${exportName}'. ${functions.length > 0 ? `Its function exports: ${functions.join(', ')}; pick one with --export <name>` : 'It exports no functions'}`,
-    );
-  }
-  return url;
 }
