@@ -5,7 +5,7 @@
  * Records are read only as fast as results are written: at most `concurrency` are between the
  * input and the output, so memory stays flat however large the input. In ordered mode (the
  * default) a result waits for the ones before it; unordered, it is written as soon as it is ready.
- * A record that fails (bad JSON, or the task threw) is reported on stderr with its line number
+ * A record that fails (bad JSON, the task threw, a result JSON cannot write) is reported on stderr with its line number
  * and the run goes on; the exit code says whether any failed. Ctrl-C stops reading, lets the
  * records in flight finish and be written, and reports how far it got; a second one stops at once.
  */
@@ -13,6 +13,7 @@ import { createRuntime, type Result } from '@routine/runtime';
 import { Fifo } from '@routine/runtime/internal';
 import { type MapArgs } from './args.js';
 import { describe } from './describe.js';
+import { resultLine } from './json-lines.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';
 import { formatCount, Progress } from './progress.js';
@@ -91,8 +92,12 @@ export async function runMap(args: MapArgs): Promise<number> {
       records++;
       if (!result!.ok) fail(line, describe(result!.error));
       else {
-        const wait = output.add(JSON.stringify(result!.value) ?? 'null');
-        if (wait) await wait;
+        const written = resultLine(result!.value);
+        if (!written.ok) fail(line, written.message);
+        else {
+          const wait = output.add(written.text);
+          if (wait) await wait;
+        }
       }
     }
   };
