@@ -60,4 +60,26 @@ describe('routine map, checks before any record runs', () => {
     expect(good.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('{"x":2,"square":4}\n');
   });
+
+  it('refuses bad values of --timeout, --retries and the switches, saying what to pass', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--timeout', '0'], /--timeout needs a whole number of milliseconds from 1 to 2147483647, got '0'/],
+      [['--timeout', '1.5'], /--timeout needs a whole number of milliseconds from 1 to 2147483647, got '1\.5'/],
+      [['--timeout', '3000000000'], /--timeout needs a whole number of milliseconds from 1 to 2147483647, got '3000000000'/],
+      [['--timeout', 'soon'], /--timeout needs a whole number of milliseconds from 1 to 2147483647, got 'soon'/],
+      [['--retries=-1'], /--retries needs a whole number >= 0, got '-1'/],
+      [['--retries', ''], /--retries needs a whole number >= 0, got ''/],
+      [['--retries', 'two'], /--retries needs a whole number >= 0, got 'two'/],
+      [['--timeout'], /Option '--timeout <value>' argument missing/],
+      [['--halt-on-error=now'], /Option '--halt-on-error' does not take an argument/],
+      [['--error-records=yes'], /Option '--error-records' does not take an argument/],
+    ];
+    for (const [flags, message] of cases) {
+      const run = await routine(['map', TASK, ...flags], { stdin: jsonl([{ x: 1 }]) });
+      expect(run.code, flags.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/usage: routine map/);
+      expect(run.stdout).toBe('');
+    }
+  });
 });
