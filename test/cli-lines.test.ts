@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInput } from '../packages/cli/dist/lines.js';
+import { routine } from './fixtures/cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'routine-cli-lines-'));
 
@@ -48,5 +49,16 @@ describe("routine map's line splitting", () => {
       { number: 1, text: '{"x":1}' },
       { number: 2, text: '{"x":2}' },
     ]);
+  });
+
+  it('maps records many pipe chunks long, keeping the line numbers of the lines after them', async () => {
+    const payload = 'é'.repeat(3_000_000);
+    const input = [`{"id":"long","payload":"${payload}"}`, 'not json', `{"id":"short","payload":"abc"}`, `{"id":"again","payload":"${payload}x"}`].join('\n');
+    const task = new URL('./fixtures/cli-task.mjs', import.meta.url).pathname;
+    const run = await routine(['map', task, '--export', 'measure'], { stdin: input });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('{"id":"long","length":3000000}\n{"id":"short","length":3}\n{"id":"again","length":3000001}\n');
+    expect(run.stderr).toMatch(/^line 2: invalid JSON: /m);
+    expect(run.stderr).toMatch(/^routine map: 4 records, 1 failed, 3 written, /m);
   });
 });
