@@ -3,36 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN, jsonl, lines, routine, type Run } from './fixtures/cli-run.js';
 
-const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname;
 const TASK = new URL('./fixtures/cli-task.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'routine-cli-'));
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the bin; `feed` writes its stdin, `whileRunning` may act on the live process. */
-function routine(args: string[], options: { stdin?: string; nodeArgs?: string[]; whileRunning?: (child: ReturnType<typeof spawn>, out: () => string) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    if (options.stdin !== undefined) child.stdin.end(options.stdin);
-    else if (!options.whileRunning) child.stdin.end();
-    options.whileRunning?.(child, () => stdout);
-  });
-}
-
-const jsonl = (records: unknown[]) => records.map((record) => JSON.stringify(record)).join('\n') + '\n';
-const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('routine map', () => {
   it('writes 10,000 results in input order, though they finish out of order, and sums up', async () => {
@@ -137,7 +111,7 @@ describe('routine map', () => {
     expect(missing.stderr).toMatch(/cannot read input \/no\/such\/file.jsonl: no such file/);
     const noExport = await routine(['map', TASK, '--export', 'nope']);
     expect(noExport.code).toBe(2);
-    expect(noExport.stderr).toMatch(/has no function export 'nope'\. Its function exports: default, measure, slow/);
+    expect(noExport.stderr).toMatch(/has no function export 'nope'\. Its function exports: default, echo, flaky, measure, slow, spin, unwritable; pick one with --export <name>/);
     const badWorkers = await routine(['map', TASK, '--workers', '0']);
     expect(badWorkers.stderr).toMatch(/--workers needs a whole number >= 1, got '0'/);
     expect(badWorkers.stderr).toMatch(/usage: routine map/);

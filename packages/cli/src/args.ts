@@ -15,6 +15,12 @@ options:
   --out <file>         write results there instead of stdout
   --ordered            results in input order (default)
   --unordered          results as they finish
+  --timeout <ms>       fail a record whose task runs longer than this (the task is stopped)
+  --retries <n>        run a failed record's task again, up to n more times (default 0)
+  --error-records      write {"error": "<message>", "line": N} in place of each failed record's
+                       result, and of each blank line, so output line k answers input line k
+  --halt-on-error      after the first failure read no more records; those already running
+                       finish and are written, then the run exits 1
   -h, --help           this text`;
 
 export interface MapArgs {
@@ -25,7 +31,14 @@ export interface MapArgs {
   concurrency: number | undefined;
   out: string | undefined;
   ordered: boolean;
+  timeoutMs: number | undefined;
+  retries: number;
+  errorRecords: boolean;
+  haltOnError: boolean;
 }
+
+/** setTimeout's ceiling (about 24.8 days): a longer deadline would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export function parseMapArgs(argv: string[]): MapArgs | 'help' {
   let parsed;
@@ -40,6 +53,10 @@ export function parseMapArgs(argv: string[]): MapArgs | 'help' {
         out: { type: 'string' },
         ordered: { type: 'boolean' },
         unordered: { type: 'boolean' },
+        timeout: { type: 'string' },
+        retries: { type: 'string' },
+        'error-records': { type: 'boolean' },
+        'halt-on-error': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -55,16 +72,23 @@ export function parseMapArgs(argv: string[]): MapArgs | 'help' {
     module: positionals[0],
     input: positionals[1],
     exportName: values.export ?? 'default',
-    workers: positiveInt(values.workers, '--workers'),
-    concurrency: positiveInt(values.concurrency, '--concurrency'),
+    workers: wholeNumber(values.workers, '--workers', 1),
+    concurrency: wholeNumber(values.concurrency, '--concurrency', 1),
     out: values.out,
     ordered: !values.unordered,
+    timeoutMs: wholeNumber(values.timeout, '--timeout', 1, MAX_TIMEOUT_MS, ' of milliseconds'),
+    retries: wholeNumber(values.retries, '--retries', 0) ?? 0,
+    errorRecords: values['error-records'] ?? false,
+    haltOnError: values['halt-on-error'] ?? false,
   };
 }
 
-function positiveInt(text: string | undefined, flag: string): number | undefined {
+function wholeNumber(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} needs a whole number >= 1, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} needs a whole number${unit} ${range}, got '${text}'`);
+  }
   return value;
 }

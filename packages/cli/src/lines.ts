@@ -36,21 +36,23 @@ export async function openInput(path: string | undefined): Promise<Input> {
   }
   let bytes = 0;
   async function* lines(): AsyncGenerator<Line, void, undefined> {
-    let carry: Buffer | undefined;
+    // A line longer than a chunk arrives in pieces; they are joined once, when its newline comes,
+    // so reading it costs its length and not its length times the number of pieces.
+    let pieces: Buffer[] = [];
     let number = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       let start = 0;
       for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
         const piece = chunk.subarray(start, end);
-        const text = (carry ? Buffer.concat([carry, piece]) : piece).toString('utf8');
-        carry = undefined;
+        const whole = pieces.length === 0 ? piece : Buffer.concat([...pieces, piece]);
+        pieces = [];
         start = end + 1;
-        yield { number: ++number, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+        yield { number: ++number, text: withoutCarriageReturn(whole.toString('utf8')) };
       }
-      if (start < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(start)]) : Buffer.from(chunk.subarray(start));
+      if (start < chunk.length) pieces.push(chunk.subarray(start));
     }
-    if (carry && carry.length > 0) yield { number: ++number, text: carry.toString('utf8') };
+    if (pieces.length > 0) yield { number: ++number, text: withoutCarriageReturn(Buffer.concat(pieces).toString('utf8')) };
   }
   return {
     lines: lines(),
@@ -58,4 +60,9 @@ export async function openInput(path: string | undefined): Promise<Input> {
     bytesRead: () => bytes,
     close: () => stream.destroy(),
   };
+}
+
+/** CRLF input (files written on Windows) reads like LF input, the last line included. */
+function withoutCarriageReturn(text: string): string {
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
 }

@@ -5,18 +5,23 @@
  * Records are read only as fast as results are written: at most `concurrency` are between the
  * input and the output, so memory stays flat however large the input. In ordered mode (the
  * default) a result waits for the ones before it; unordered, it is written as soon as it is ready.
- * A record that fails (bad JSON, or the task threw) is reported on stderr with its line number
- * and the run goes on; the exit code says whether any failed. Ctrl-C stops reading, lets the
- * records in flight finish and be written, and reports how far it got; a second one stops at once.
+ * A record that fails (bad JSON, the task threw or ran out of time, a result JSON cannot write) is
+ * reported on stderr with its line number, and in the output too with `--error-records`; the run
+ * goes on, unless `--halt-on-error` says to stop reading. The exit code says whether any failed.
+ * Ctrl-C stops reading, lets the records in flight finish and be written, and reports how far it
+ * got; a second one stops at once.
  */
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
-import { createRuntime, tasks, type Result } from '@routine/runtime';
+import { createRuntime, type Runtime, type TaskFn } from '@routine/runtime';
 import { Fifo } from '@routine/core';
-import { UsageError, type MapArgs } from './args.js';
+import { type MapArgs } from './args.js';
+import { attempt, type Attempted } from './attempts.js';
+import { describe } from './describe.js';
+import { errorRecord, parseRecord, resultLine } from './json-lines.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';
-import { formatCount, Progress } from './progress.js';
+import { Progress } from './progress.js';
+import { summary } from './summary.js';
+import { loadTaskModule } from './task-module.js';
 
 export const ExitCode = { ok: 0, recordsFailed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -25,21 +30,27 @@ const PER_WORKER = 64;
 
 interface Entry {
   line: number;
-  result?: Result<unknown>;
+  /** 'blank': a blank line, which is no record but holds its place with --error-records. */
+  outcome?: Attempted | 'blank';
 }
 
 export async function runMap(args: MapArgs): Promise<number> {
-  const moduleUrl = await taskModuleUrl(args.module, args.exportName);
-  const fn = tasks<Record<string, (record: unknown) => unknown>>(moduleUrl)[args.exportName];
   const input = await openInput(args.input);
-  const output = new Output(args.out);
   const runtime = createRuntime({ workers: args.workers });
-  const window = args.concurrency ?? PER_WORKER * runtime.workers;
   const started = performance.now();
+  const [fn, output] = await opened(runtime, args).catch(async (error: unknown) => {
+    input.close();
+    await runtime.close();
+    throw error;
+  });
+  // A deadline runs from the hand-over, so a record that queued behind others would spend its
+  // --timeout waiting: with one in flight per worker, a record is handed over only to a free one.
+  const window = args.concurrency ?? (args.timeoutMs === undefined ? PER_WORKER : 1) * runtime.workers;
 
   let records = 0;
   let failed = 0;
   let interrupted = false;
+  let halted = false;
   const waiting = new Fifo<Entry>(); // ordered: in input order; unordered: in finishing order
   let inFlight = 0;
   let settled: (() => void) | undefined;
@@ -51,6 +62,7 @@ export async function runMap(args: MapArgs): Promise<number> {
   }));
   const fail = (line: number, message: string): void => {
     failed++;
+    if (args.haltOnError) halted = true;
     progress.clear();
     process.stderr.write(`line ${line}: ${message}\n`);
   };
@@ -65,52 +77,69 @@ export async function runMap(args: MapArgs): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
 
+  /** Takes a line's place in the queue: at once in ordered mode, once it settles otherwise. */
+  const admit = (line: number): Entry => {
+    const entry: Entry = { line };
+    if (args.ordered) waiting.push(entry);
+    return entry;
+  };
+  const settle = (entry: Entry, outcome: Attempted | 'blank'): void => {
+    entry.outcome = outcome;
+    if (!args.ordered) waiting.push(entry);
+    // Halting as soon as a failure is known, not when its turn to be written comes.
+    if (outcome !== 'blank' && !outcome.ok && args.haltOnError) halted = true;
+    settled?.();
+  };
+
   /**
    * Resolves once a result can be written. A settle that happened before this call is not lost:
    * its entry is already there to write (callbacks run between any two awaits of ours). Before
    * waiting, what is buffered goes out, so a slow run still shows its results as they come.
    */
   const resultReady = async (): Promise<void> => {
-    if (waiting.peek()?.result) return;
+    if (waiting.peek()?.outcome) return;
     await output.flush();
-    if (waiting.peek()?.result) return;
+    if (waiting.peek()?.outcome) return;
     await new Promise<void>((wake) => (settled = wake));
+  };
+
+  /** The output line for a settled entry, if it has one; failures are reported as they pass. */
+  const lineFor = ({ line, outcome }: Entry): string | undefined => {
+    if (outcome === 'blank') return errorRecord(line, 'blank line');
+    records++;
+    const written = outcome!.ok ? resultLine(outcome!.value) : outcome!;
+    if (written.ok) return written.text;
+    fail(line, written.message);
+    return args.errorRecords ? errorRecord(line, written.message) : undefined;
   };
 
   /** Writes every result that may be written now, in the mode's order. */
   const writeReady = async (): Promise<void> => {
-    while (waiting.peek()?.result) {
-      const { line, result } = waiting.shift()!;
-      records++;
-      if (!result!.ok) fail(line, describe(result!.error));
-      else {
-        const wait = output.add(JSON.stringify(result!.value) ?? 'null');
-        if (wait) await wait;
-      }
+    while (waiting.peek()?.outcome) {
+      const text = lineFor(waiting.shift()!);
+      const wait = text === undefined ? undefined : output.add(text);
+      if (wait) await wait;
     }
   };
 
   try {
     for await (const { number, text } of input.lines) {
-      if (interrupted || output.error) break;
-      if (text.trim() === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch (error) {
-        records++;
-        fail(number, `invalid JSON: ${(error as Error).message}`);
+      if (interrupted || halted || output.error) break;
+      if (text.trim() === '') {
+        if (args.errorRecords) settle(admit(number), 'blank');
         continue;
       }
-      const entry: Entry = { line: number };
-      if (args.ordered) waiting.push(entry);
-      inFlight++;
-      void runtime.go(fn, record).result().then((result) => {
-        entry.result = result;
-        if (!args.ordered) waiting.push(entry);
-        inFlight--;
-        settled?.();
-      });
+      const entry = admit(number);
+      const record = parseRecord(text);
+      if (!record.ok) settle(entry, record);
+      else {
+        inFlight++;
+        const done = (outcome: Attempted): void => {
+          inFlight--;
+          settle(entry, outcome);
+        };
+        void attempt(runtime, fn, record.value, args).then(done, (error: Error) => done({ ok: false, message: describe(error) }));
+      }
       while (inFlight >= window || waiting.length >= window) {
         await resultReady();
         await writeReady();
@@ -131,47 +160,16 @@ export async function runMap(args: MapArgs): Promise<number> {
     process.off('SIGINT', onInterrupt);
     progress.clear();
     const seconds = (performance.now() - started) / 1000;
-    const busy = stats.workers.reduce((sum, worker) => sum + worker.busyMs, 0);
-    const utilization = busy / Math.max(1, stats.uptimeMs * stats.workers.length);
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stderr.write(
-      `routine map: ${interrupted ? 'interrupted after ' : ''}${plural(records, 'record')}, ${formatCount(failed)} failed, ` +
-        `${formatCount(output.written)} written, ${seconds.toFixed(2)} s, ${formatCount(Math.round(records / Math.max(seconds, 1e-3)))} records/s, ` +
-        `${plural(stats.workers.length, 'worker')} at ${(utilization * 100).toFixed(0)}% utilization, peak RSS ${peakRssMb.toFixed(0)} MB\n`,
-    );
+    const stoppedBy = interrupted ? 'interrupt' : halted ? 'failure' : undefined;
+    process.stderr.write(`${summary({ records, failed, written: output.written, seconds, stoppedBy }, stats)}\n`);
   }
   if (output.error) throw new Error(`cannot write results: ${output.error.message}`);
   if (interrupted) return ExitCode.interrupted;
   return failed > 0 ? ExitCode.recordsFailed : ExitCode.ok;
 }
 
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function describe(error: Error): string {
-  return `${error.name}: ${error.message}`;
-}
-
-/**
- * The module's URL, after checking (for JavaScript modules) that it loads and has the export,
- * so a typo fails once, here, and not once per record. TypeScript modules are only compiled on
- * the workers; a missing export there fails each record with the reason.
- */
-async function taskModuleUrl(path: string, exportName: string): Promise<string> {
-  const url = /^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path) ? path : pathToFileURL(resolve(path)).href;
-  if (/\.[cm]?ts$/.test(url)) return url;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`cannot load task module ${path}: ${(error as Error).message}`);
-  }
-  if (typeof module[exportName] !== 'function') {
-    const functions = Object.keys(module).filter((key) => typeof module[key] === 'function');
-    throw new UsageError(
-      `${path} has no function export '${exportName}'. ${functions.length > 0 ? `Its function exports: ${functions.join(', ')}; pick one with --export <name>` : 'It exports no functions'}`,
-    );
-  }
-  return url;
+/** The module before the output, so a refused module leaves an existing --out file as it was. */
+async function opened(runtime: Runtime, args: MapArgs): Promise<[TaskFn<[record: unknown]>, Output]> {
+  const fn = await loadTaskModule(runtime, args.module, args.exportName);
+  return [fn, await Output.open(args.out)];
 }

@@ -2,8 +2,8 @@
  * Where result lines go: stdout or a file, written in chunks of about 64 KiB, waiting for the
  * stream to drain when it asks (so a slow reader slows the run instead of filling memory).
  */
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 
 const CHUNK = 64 * 1024;
 
@@ -15,9 +15,18 @@ export class Output {
   error: Error | undefined;
   written = 0;
 
-  constructor(path: string | undefined) {
-    this.#ownsStream = path !== undefined;
-    this.#stream = path === undefined ? process.stdout : createWriteStream(path);
+  /** Stdout, or the file, opened (and emptied) now so a path that cannot be written fails first. */
+  static async open(path: string | undefined): Promise<Output> {
+    if (path === undefined) return new Output(process.stdout, false);
+    const file = await open(path, 'w').catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot write --out ${path}: ${reason(error)}`);
+    });
+    return new Output(file.createWriteStream(), true);
+  }
+
+  private constructor(stream: NodeJS.WritableStream, ownsStream: boolean) {
+    this.#stream = stream;
+    this.#ownsStream = ownsStream;
     this.#stream.on('error', (error: Error) => (this.error ??= error));
   }
 
@@ -46,5 +55,19 @@ export class Output {
       this.#stream.end();
       await once(this.#stream, 'finish').catch(() => undefined);
     }
+  }
+}
+
+function reason(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'its directory does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return error.message;
   }
 }
