@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, createRuntime, defaultRuntime, go, tasks, TimeoutError } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Nested = typeof import('./fixtures/nested.mjs');
 const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
@@ -11,7 +12,7 @@ describe('cancel()', () => {
     const blocker = rt.go((g: Int32Array) => {
       Atomics.wait(g, 0, 0);
     }, gate);
-    await expect.poll(() => rt.stats().active).toBe(1);
+    await expect.poll(() => rt.stats().active, EVENTUALLY).toBe(1);
     const queued = rt.go((g: Int32Array) => Atomics.add(g, 1, 1), gate); // in the ring
     queued.cancel('not needed');
     const error = await queued.then(() => undefined, (e: CancelledError) => e);
@@ -49,7 +50,7 @@ describe('cancel()', () => {
   it('a running async task sees current().signal abort and settles as its code decides', async () => {
     const rt = createRuntime({ workers: 1 });
     const running = rt.go(nested.waitForAbort, 5000);
-    await expect.poll(() => rt.stats().active).toBe(1);
+    await expect.poll(() => rt.stats().active, EVENTUALLY).toBe(1);
     const started = Date.now();
     running.cancel('stop now');
     const error = await running.then(() => undefined, (e: CancelledError) => e);
@@ -65,7 +66,7 @@ describe('cancel()', () => {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return 'finished';
     }, 100);
-    await expect.poll(() => rt.stats().active).toBe(1);
+    await expect.poll(() => rt.stats().active, EVENTUALLY).toBe(1);
     running.cancel();
     await expect(running).resolves.toBe('finished');
     await rt.close();
@@ -76,7 +77,7 @@ describe('go.with({ signal, timeoutMs, name })', () => {
   it('an aborted signal cancels a queued task and aborts a running one', async () => {
     const controller = new AbortController();
     const first = go.with({ signal: controller.signal })(nested.waitForAbort, 5000);
-    await expect.poll(() => defaultRuntime().stats().active).toBeGreaterThan(0);
+    await expect.poll(() => defaultRuntime().stats().active, EVENTUALLY).toBeGreaterThan(0);
     controller.abort('enough');
     await expect(first).rejects.toBeInstanceOf(CancelledError);
     // Already aborted: the task never starts.

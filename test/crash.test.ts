@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, tasks, WorkerCrashError, type Task } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Crash = typeof import('./fixtures/crash.mjs');
 type SlowToLoad = typeof import('./fixtures/slow-to-load.mjs');
@@ -48,7 +49,7 @@ describe('a worker that dies under a task (a panic)', () => {
     const runs = new Int32Array(new SharedArrayBuffer(4 * 10));
     // An async task whose callback will kill the worker in 150 ms...
     const doomed = rt.go(crash.throwLater, 150);
-    await expect.poll(() => rt.stats().active).toBe(1);
+    await expect.poll(() => rt.stats().active, EVENTUALLY).toBe(1);
     // ...while the worker has claimed this one and is importing its module (300 ms).
     const waiting = Array.from({ length: 10 }, (_, id) => rt.go(slowToLoad.count, runs, id));
     await expect(doomed).rejects.toBeInstanceOf(WorkerCrashError);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, defaultRuntime, group, tasks, TimeoutError, type Task } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Variants = typeof import('./fixtures/variants.mjs');
 type Nested = typeof import('./fixtures/nested.mjs');
@@ -69,7 +70,7 @@ describe('group (errgroup)', () => {
     const g = group({ limit: 1 });
     const running = g.go(nested.waitForAbort, 5000);
     const waiting = g.go(work.double, 1);
-    await expect.poll(() => defaultRuntime().stats().active).toBeGreaterThan(0);
+    await expect.poll(() => defaultRuntime().stats().active, EVENTUALLY).toBeGreaterThan(0);
     g.cancel('stop');
     await expect(running).rejects.toBeInstanceOf(CancelledError);
     await expect(waiting).rejects.toThrow(/never started/);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   addAfterRoutine, addBeforeRoutine, createRuntime, removeAfterRoutine, removeBeforeRoutine, tasks, type Result,
 } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Crash = typeof import('./fixtures/crash.mjs');
 const crash = tasks<Crash>(new URL('./fixtures/crash.mjs', import.meta.url));
@@ -57,7 +58,7 @@ describe('stats counters in shared memory', () => {
     );
     const waiting = Array.from({ length: 5 }, (_, i) => rt.go((n: number) => n, i));
     // Both workers are now blocked on the gate: two active, five queued.
-    await expect.poll(() => rt.stats().active, { timeout: 5000 }).toBe(2);
+    await expect.poll(() => rt.stats().active, EVENTUALLY).toBe(2);
     let stats = rt.stats();
     expect(stats.launched).toBe(7);
     expect(stats.queued).toBe(5);
@@ -79,7 +80,7 @@ describe('stats counters in shared memory', () => {
     const rt = createRuntime({ workers: 2 });
     const nested = tasks<typeof import('./fixtures/nested.mjs')>(new URL('./fixtures/nested.mjs', import.meta.url));
     await rt.go(nested.fanOut, 10);
-    await expect.poll(() => rt.stats().completed).toBe(11);
+    await expect.poll(() => rt.stats().completed, EVENTUALLY).toBe(11);
     expect(rt.stats().launched).toBe(11);
     await rt.close();
   });

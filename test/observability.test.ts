@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clearCache, createRuntime, getCache, setCache, tasks } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Nested = typeof import('./fixtures/nested.mjs');
 const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
@@ -12,7 +13,7 @@ describe('dump()', () => {
     };
     const first = rt.goWith({ name: 'spinner-a' })(spin);
     const second = rt.goWith({ name: 'spinner-b' })(spin);
-    await expect.poll(() => rt.dump().length, { timeout: 5000 }).toBe(2);
+    await expect.poll(() => rt.dump().length, EVENTUALLY).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 60));
     const running = rt.dump();
     expect(running.map((t) => t.gid).sort()).toEqual([first.gid, second.gid].sort());
@@ -30,7 +31,7 @@ describe('dump()', () => {
     const rt = createRuntime({ workers: 1 });
     await rt.go(() => 1);
     // A snapshot: for an instant after its result arrives a task may still be listed.
-    await expect.poll(() => rt.dump()).toEqual([]);
+    await expect.poll(() => rt.dump(), EVENTUALLY).toEqual([]);
     await rt.close();
   });
 });

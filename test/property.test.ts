@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addAfterRoutine, createRuntime, tasks, WorkerCrashError, type Result } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Mix = typeof import('./fixtures/mix.mjs');
 const mix = tasks<Mix>(new URL('./fixtures/mix.mjs', import.meta.url));
@@ -67,7 +68,7 @@ describe('property: every task settles exactly once, with the outcome its code d
     );
     // Children of a parent whose worker died keep running elsewhere (nobody awaits them), so
     // wait for the runtime to go quiet before checking that every launch was accounted for.
-    await expect.poll(() => runtime.stats().active + runtime.stats().queued, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => runtime.stats().active + runtime.stats().queued, EVENTUALLY).toBe(0);
     const stats = runtime.stats();
     expect(stats.launched).toBe(stats.completed + stats.errors + stats.panics + stats.cancelled);
   });

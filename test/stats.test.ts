@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, InvalidArgumentError, tasks } from '@routine/runtime';
 import { bucketLower, bucketOf, bucketUpper, HISTOGRAM_BUCKETS, initThreadStats, readTiming, summarize, TaskTimer, THREAD_STATS_BYTES } from '@routine/stats';
+import { EVENTUALLY } from './support/until.js';
 
 type Timing = typeof import('./fixtures/timing.mjs');
 const timing = tasks<Timing>(new URL('./fixtures/timing.mjs', import.meta.url));
@@ -108,7 +109,7 @@ describe('stats()', () => {
   it('counts a long task as busy while it is still running', async () => {
     const rt = createRuntime({ workers: 1 });
     const task = rt.go(timing.spin, 400);
-    await expect.poll(() => rt.dump().length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => rt.dump().length, EVENTUALLY).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(rt.stats().workers[0].busyMs).toBeGreaterThan(190);
     await task;

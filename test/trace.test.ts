@@ -2,6 +2,7 @@ import { context, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, current, InvalidArgumentError, tasks, withTrace } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 type Fixture = typeof import('./fixtures/trace.mjs');
 const fixture = tasks<Fixture>(new URL('./fixtures/trace.mjs', import.meta.url));
@@ -100,7 +101,7 @@ describe('trace context', () => {
 
   it('shows in dump() for a running task', async () => {
     const spinning = withTrace(TRACEPARENT, () => rt.timeout(5000, fixture.spin));
-    await expect.poll(() => rt.dump().find((task) => task.gid === spinning.gid)?.traceId, { timeout: 5000 }).toBe(TRACE);
+    await expect.poll(() => rt.dump().find((task) => task.gid === spinning.gid)?.traceId, EVENTUALLY).toBe(TRACE);
     spinning.cancel();
     await rt.terminate();
   });

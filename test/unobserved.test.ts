@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createRuntime } from '@routine/runtime';
+import { EVENTUALLY } from './support/until.js';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -24,7 +25,7 @@ describe('failures nobody observes', () => {
     const ignored = rt.go(() => {
       throw new Error('nobody listens');
     });
-    await expect.poll(() => lines.length).toBe(1);
+    await expect.poll(() => lines.length, EVENTUALLY).toBe(1);
     expect(lines[0]).toMatchObject({ gid: ignored.gid, msg: expect.stringMatching(/nobody awaited/) });
     expect(lines[0].traceId).toMatch(/^[0-9a-f]{32}$/);
     expect((lines[0].err as { stack: string }).stack).toContain('nobody listens');

@@ -9,3 +9,10 @@ export async function until(check: () => boolean, realMs = 10_000, what = 'the c
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * Options for `expect.poll` on a state the test waits for (a task started, a line logged): poll
+ * often, and give up only far beyond any normal wait, since a cold worker boots slowly on a
+ * loaded machine. A hang still fails the test, within its own timeout.
+ */
+export const EVENTUALLY = { timeout: 30_000, interval: 5 } as const;
