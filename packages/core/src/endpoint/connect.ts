@@ -6,13 +6,10 @@
 import { CounterBlock } from '@routine/stats';
 import { Arena } from '../memory/arena.js';
 import { CodeTable } from '../memory/code-table.js';
-import { Endpoint } from './endpoint.js';
-import { type GidSource } from '../memory/gid.js';
+import { Endpoint, type EndpointParts } from './endpoint.js';
 import { type Layout } from '../memory/layout.js';
-import { type ParcelClient } from '../control/parcels.js';
 import { Ring } from '../memory/ring.js';
 import { viewsOf, type Views } from '../memory/views.js';
-import { type TaskHandle } from './task-handle.js';
 
 export interface Connection {
   views: Views;
@@ -24,51 +21,40 @@ export interface Connection {
   counters: CounterBlock;
 }
 
-export interface ConnectOptions {
+/** What the thread brings to its endpoint; the rest of EndpointParts is built here. */
+type EndpointHooks = Pick<
+  EndpointParts,
+  'generation' | 'gids' | 'parcels' | 'maxQueue' | 'onUnobserved' | 'onExpired' | 'onDeadline' | 'onAbort' | 'safePoint'
+>;
+
+export interface ConnectOptions extends EndpointHooks {
   buffer: SharedArrayBuffer;
   layout: Layout;
   /** 0 for the main thread, 1 + w for worker w. */
   thread: number;
-  generation: number;
-  gids: GidSource;
-  parcels: ParcelClient;
-  maxQueue: number;
   /** Counters, timing and histograms on (the default), or off for the last few percent. */
   metrics: boolean;
-  onUnobserved(error: Error, task: TaskHandle<unknown>): void;
-  onExpired?(gid: number): void;
-  onDeadline?(gid: number, timeoutMs: number): void;
-  onAbort?(gid: number): void;
-  safePoint?: { enter(): void; leave(): void };
 }
 
 export function connect(options: ConnectOptions): Connection {
-  const { layout } = options;
-  const views = viewsOf(options.buffer);
+  const { buffer, layout, thread, metrics, ...hooks } = options;
+  const views = viewsOf(buffer);
   const submissions = new Ring(views, layout.submissionRing, layout.queueCapacity);
   const inboxes = layout.inboxes.map((offset, i) => new Ring(views, offset, layout.inboxCapacities[i]));
   const arena = new Arena(views, layout.arena, layout.arenaBytes);
   const code = new CodeTable(views, layout.codeTable, layout.codeEntries, layout.codeTextBytes);
-  const counters = new CounterBlock(options.buffer, layout.statsBlocks[options.thread], options.metrics);
+  const counters = new CounterBlock(buffer, layout.statsBlocks[thread], metrics);
   const endpoint = new Endpoint({
+    ...hooks,
     views,
     submissions,
-    inbox: inboxes[options.thread],
-    inboxIndex: options.thread,
-    generation: options.generation,
+    inbox: inboxes[thread],
+    inboxIndex: thread,
     arena,
     code,
     counters,
-    timing: options.metrics,
-    launchHooks: options.thread === 0,
-    gids: options.gids,
-    parcels: options.parcels,
-    maxQueue: options.maxQueue,
-    onUnobserved: options.onUnobserved,
-    onExpired: options.onExpired,
-    onDeadline: options.onDeadline,
-    onAbort: options.onAbort,
-    safePoint: options.safePoint,
+    timing: metrics,
+    launchHooks: thread === 0,
   });
   return { views, submissions, inboxes, arena, code, endpoint, counters };
 }
