@@ -1,5 +1,5 @@
 /** A record's way in (one line of JSON) and out (one line of JSON, or an error record). */
-import { type Attempted } from './attempts.js';
+import type { Attempted } from './attempts.js';
 import { describe } from './describe.js';
 
 export function parseRecord(text: string): Attempted {

@@ -13,7 +13,7 @@
  */
 import { createRuntime, type Runtime, type TaskFn } from '@routine/runtime';
 import { Fifo } from '@routine/core';
-import { type MapArgs } from './args.js';
+import type { MapArgs } from './args.js';
 import { attempt, type Attempted } from './attempts.js';
 import { describe } from './describe.js';
 import { errorRecord, parseRecord, resultLine } from './json-lines.js';

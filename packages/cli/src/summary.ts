@@ -1,5 +1,5 @@
 /** The closing line of `routine map` on stderr: how many records, how fast, how busy the workers were. */
-import { type StatsSnapshot } from '@routine/runtime';
+import type { StatsSnapshot } from '@routine/runtime';
 import { formatCount } from './progress.js';
 
 export interface Totals {

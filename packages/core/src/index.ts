@@ -42,3 +42,4 @@ export { routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, tasks } from './task/task-ref.js';
 export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
+export { lazyRequire } from './lazy-require.js';

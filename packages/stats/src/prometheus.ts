@@ -4,7 +4,7 @@
  */
 import { COUNTER_NAMES, type CounterName } from './counters.js';
 import { bucketOf, HISTOGRAM_BUCKETS, type HistogramData } from './histogram.js';
-import { type DetailedSnapshot } from './snapshot.js';
+import type { DetailedSnapshot } from './snapshot.js';
 
 export interface PrometheusOptions {
   /** Prepended to every metric name; default 'routine'. */

@@ -15,7 +15,7 @@
  * NEEDS_PORT: those travel by postMessage (parcels.ts).
  */
 import { DefaultSerializer, deserialize } from 'node:v8';
-import { type Views } from '../memory/views.js';
+import type { Views } from '../memory/views.js';
 import { Transfer } from './transfer.js';
 
 const Tag = {

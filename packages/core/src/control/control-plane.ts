@@ -5,10 +5,10 @@
  * port. And stopping a task past its deadline, which only the main thread can do (it holds the
  * Worker handles).
  */
-import { type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { expose, transfer, wrap, type Remote } from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { type Parcel, type ParcelClient, type ParcelStore } from './parcels.js';
+import type { Parcel, ParcelClient, ParcelStore } from './parcels.js';
 
 export interface ControlApi {
   takeParcel(key: string): Promise<Parcel>;

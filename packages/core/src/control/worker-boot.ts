@@ -1,6 +1,6 @@
 /** What the main thread hands each worker when it starts it. */
-import { type MessagePort } from 'node:worker_threads';
-import { type Layout } from '../memory/layout.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { Layout } from '../memory/layout.js';
 
 export interface WorkerBoot {
   buffer: SharedArrayBuffer;

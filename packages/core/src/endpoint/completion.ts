@@ -2,15 +2,15 @@
  * Writing a task's outcome into the inbox of the thread that started it. Workers do this for
  * every task they run; the main thread does it for the tasks of a worker that died.
  */
-import { type Arena } from '../memory/arena.js';
+import type { Arena } from '../memory/arena.js';
 import { Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
 import { uncloneable } from './endpoint.js';
 import { INLINE_BYTES, inlineAt, Outcome, Placement, writeCompletionSlot } from '../memory/slot.js';
 import { resultKey, type ParcelClient } from '../control/parcels.js';
-import { type Ring } from '../memory/ring.js';
+import type { Ring } from '../memory/ring.js';
 import { toWire } from './wire-error.js';
 import { Transfer } from '../codec/transfer.js';
-import { type Views } from '../memory/views.js';
+import type { Views } from '../memory/views.js';
 
 export interface CompletionWriter {
   readonly views: Views;

@@ -7,7 +7,7 @@ import { CounterBlock } from '@routine/stats';
 import { Arena } from '../memory/arena.js';
 import { CodeTable } from '../memory/code-table.js';
 import { Endpoint, type EndpointParts } from './endpoint.js';
-import { type Layout } from '../memory/layout.js';
+import type { Layout } from '../memory/layout.js';
 import { Ring } from '../memory/ring.js';
 import { viewsOf, type Views } from '../memory/views.js';
 

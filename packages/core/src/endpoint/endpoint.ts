@@ -8,8 +8,8 @@
  * ring, wait in this thread's overflow queue (bounded by `maxQueue`) in submission order.
  */
 import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
-import { type Arena } from '../memory/arena.js';
-import { type CodeTable } from '../memory/code-table.js';
+import type { Arena } from '../memory/arena.js';
+import type { CodeTable } from '../memory/code-table.js';
 import { CodeIds } from './code-ids.js';
 import { decode, Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
 import { currentContext, tracePassedOn } from '../task/context.js';
@@ -17,23 +17,23 @@ import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
   WorkerCrashError,
 } from '../task/errors.js';
-import { type GidSource } from '../memory/gid.js';
+import type { GidSource } from '../memory/gid.js';
 import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
 import {
   arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, Placement, placementOf, replyGenerationOf, ticketOf,
   tokenWord, writeSubmission,
 } from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
-import { type Ring } from '../memory/ring.js';
+import type { Ring } from '../memory/ring.js';
 import { Fifo } from '../queue/fifo.js';
-import { type Trace } from '../task/trace-id.js';
+import type { Trace } from '../task/trace-id.js';
 import { TaskHandle } from './task-handle.js';
 import { fromWire, type WireError } from './wire-error.js';
 import { unwrapTransfers } from '../codec/transfer.js';
 import { NO_SAFE_POINT } from '../memory/safety.js';
 import { SignalBinding } from './signal-binding.js';
 import { UnobservedReporter } from './unobserved.js';
-import { type Views } from '../memory/views.js';
+import type { Views } from '../memory/views.js';
 
 export interface EndpointParts {
   views: Views;

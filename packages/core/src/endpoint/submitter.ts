@@ -1,6 +1,6 @@
 /** What the Go-style helpers start tasks through: a Runtime, or a worker's own endpoint. */
-import { type SubmitOptions } from './endpoint.js';
-import { type TaskHandle } from './task-handle.js';
+import type { SubmitOptions } from './endpoint.js';
+import type { TaskHandle } from './task-handle.js';
 
 export interface Submitter {
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R>;

@@ -4,9 +4,9 @@
  * A failure nobody observed by the time it settles is reported to the thread's unobserved-failure
  * handler instead (logged with gid and stack, and counted).
  */
-import { type Detached } from '../codec/codec.js';
-import { type Result } from '../task/result.js';
-import { type Trace } from '../task/trace-id.js';
+import type { Detached } from '../codec/codec.js';
+import type { Result } from '../task/result.js';
+import type { Trace } from '../task/trace-id.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */

@@ -3,7 +3,7 @@
  * the next macrotask: a completion can be drained before the microtask in which `await task`
  * calls `then`, as with Node's own unhandled-rejection check.
  */
-import { type TaskHandle } from './task-handle.js';
+import type { TaskHandle } from './task-handle.js';
 
 export class UnobservedReporter {
   readonly #report: (error: Error, task: TaskHandle<unknown>) => void;

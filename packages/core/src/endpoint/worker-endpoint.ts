@@ -3,7 +3,7 @@
  * every copy of this package loaded in the worker (the worker entry's and a task module's own)
  * submits nested tasks through the same endpoint.
  */
-import { type Endpoint } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
 
 const THREAD = Symbol.for('routine.workerEndpoint');
 type WithEndpoint = typeof globalThis & { [THREAD]?: Endpoint };

@@ -16,7 +16,7 @@
  * a completion goes by message port instead (completion.ts).
  */
 import { LINE_INTS, LINE_BYTES } from './layout.js';
-import { type Views } from './views.js';
+import type { Views } from './views.js';
 
 const MIN_SHIFT = 7; // 128-byte smallest block
 const MAX_SHIFT = 29; // largest block 2^30 bytes

@@ -11,7 +11,7 @@
  * is harmless (each worker compiles each id once).
  */
 import { CodeEntry, CodeHeader, CODE_ENTRY_BYTES, LINE_BYTES } from './layout.js';
-import { type Views } from './views.js';
+import type { Views } from './views.js';
 
 /** Task names (go.with({ name })) are interned here too, as text. */
 export const CodeKind = { inline: 1, module: 2, name: 3 } as const;

@@ -22,7 +22,7 @@
 import { type Bell, ring } from './doorbell.js';
 import { RingHeader, RING_HEADER_BYTES } from './layout.js';
 import { seqWord, SLOT_INTS } from './slot.js';
-import { type Views } from './views.js';
+import type { Views } from './views.js';
 
 export class Ring {
   readonly capacity: number;

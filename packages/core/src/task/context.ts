@@ -8,9 +8,9 @@
  * plain variable wins while it is set: it is only set during a task's synchronous part.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ambientTrace } from './trace.js';
-import { type Trace } from './trace-id.js';
+import type { Trace } from './trace-id.js';
 
 export interface TaskContext {
   readonly gid: number;

@@ -12,7 +12,7 @@
  * the unobserved failures of the tasks it started; a workerSetup module can set an error handler
  * for the tasks started inside that worker.
  */
-import { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidArgumentError } from './errors.js';
 
 export type ErrorHandler = (error: Error, gid: number) => void;

@@ -6,7 +6,7 @@
  * gid-local cache are the task's. A hook that throws is logged and skipped; it never fails the
  * task or the other hooks.
  */
-import { type Result } from './result.js';
+import type { Result } from './result.js';
 import { routineLogger } from './routine-logger.js';
 
 export type BeforeRoutine = (parentGid: number, gid: number) => void;

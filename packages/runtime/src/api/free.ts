@@ -5,10 +5,10 @@
  * (see dispatch/runtime.ts) with the runtime found at call time, so they live here together and
  * the helpers themselves never look a runtime up.
  */
-import { type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
-import { type Result, type Task, type TaskFn } from '@routine/core';
+import type { PrometheusOptions, StatsSnapshot } from '@routine/stats';
+import type { Result, Task, TaskFn } from '@routine/core';
 import { defaultRuntime, here } from '../dispatch/default-runtime.js';
-import { type RunningTask } from '../dispatch/dump.js';
+import type { RunningTask } from '../dispatch/dump.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';

@@ -2,13 +2,11 @@
  * Retries and circuit breakers around tasks, built on cockatiel's policies (a well-kept
  * resilience library) rather than a breaker of our own.
  */
-import {
-  circuitBreaker, CircuitState, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, noJitterGenerator,
-  retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
-} from 'cockatiel';
-import {
-  BrokenCircuitError, CancelledError, InvalidArgumentError, type Submitter,
-} from '@routine/core';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CancelledError, InvalidArgumentError, lazyRequire, type Submitter } from '@routine/core';
+
+/** Loaded at the first retry or breaker, not when routine is imported. */
+const cockatiel = lazyRequire<typeof import('cockatiel')>(import.meta.url, 'cockatiel');
 
 export interface RetryOptions {
   /** Further attempts after the first failure. */
@@ -21,14 +19,15 @@ export interface RetryOptions {
 }
 
 /** A cancellation is an answer, not a failure to retry. */
-const retryable = handleWhen((error) => !(error instanceof CancelledError));
+const retryable = (): ReturnType<typeof import('cockatiel').handleWhen> => cockatiel().handleWhen((error) => !(error instanceof CancelledError));
 
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
   if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, got ${String(retries)}`);
   if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, got ${String(delayMs)}`);
   if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', got ${String(backoff)}`);
-  const policy = retry(retryable, {
+  const { retry, ConstantBackoff, ExponentialBackoff, noJitterGenerator, TaskCancelledError } = cockatiel();
+  const policy = retry(retryable(), {
     maxAttempts: retries,
     backoff:
       backoff === 'fixed'
@@ -58,12 +57,16 @@ export function configureCircuitBreaker(name: string, options: BreakerOptions = 
   const halfOpenAfter = options.halfOpenAfterMs ?? 10_000;
   if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, got ${String(threshold)}`);
   if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, got ${String(halfOpenAfter)}`);
-  breakers.set(name, circuitBreaker(retryable, { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) }));
+  const { circuitBreaker, ConsecutiveBreaker } = cockatiel();
+  breakers.set(name, circuitBreaker(retryable(), { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) }));
 }
 
 /** 'closed' (calls go through), 'open' (refused), 'half-open' (one trial call), or 'isolated'. */
 export function circuitBreakerState(name: string): 'closed' | 'open' | 'half-open' | 'isolated' {
-  const state = breakers.get(name)?.state ?? CircuitState.Closed;
+  const breaker = breakers.get(name);
+  if (!breaker) return 'closed';
+  const { CircuitState } = cockatiel();
+  const state = breaker.state;
   return state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : state === CircuitState.Isolated ? 'isolated' : 'closed';
 }
 
@@ -72,7 +75,7 @@ export async function breakerOn<R>(on: Submitter, name: string, fn: unknown, arg
   try {
     return await breakers.get(name)!.execute(() => on.submit<R>(fn, args));
   } catch (error) {
-    if (error instanceof OpenCircuit) {
+    if (error instanceof cockatiel().BrokenCircuitError) {
       throw new BrokenCircuitError(`circuit "${name}" is open: recent calls kept failing, so this one was not started`, { cause: error });
     }
     throw error;

@@ -4,7 +4,7 @@
  * use in a task and kept for the rest of it. Outside any task it is routine's own logger (with
  * the trace id bound inside a withTrace scope).
  */
-import { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { currentContext, routineLogger, tracePassedOn } from '@routine/core';
 
 export function logger(): Logger {

@@ -1,7 +1,7 @@
 /** createRuntime's options: defaults, and a clear error for each bad value. */
 import { availableParallelism } from 'node:os';
-import { type ResourceLimits } from 'node:worker_threads';
-import { type Logger } from 'pino';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
 import { InvalidArgumentError, type LayoutOptions } from '@routine/core';
 
 export interface RuntimeOptions {

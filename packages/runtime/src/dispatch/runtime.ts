@@ -6,7 +6,7 @@
  * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
  */
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
-import { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import {
   type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
@@ -43,7 +43,6 @@ export class Runtime {
   readonly #stopper: TaskStopper;
   /** Workers being terminated to stop a task that outlived its deadline, and that task's gid. */
   readonly #stoppedFor = new Map<number, number>();
-  readonly #log: Logger;
   /** monotonicMs() at creation: the start of every worker's utilization. */
   readonly #startedMs = monotonicMs();
   #watching = false;
@@ -54,7 +53,6 @@ export class Runtime {
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
     if (this.#options.logger) setLogger(this.#options.logger);
-    this.#log = this.#options.logger ?? routineLogger();
     this.#layout = planLayout(this.#options.layout);
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
     this.#connection = connect({
@@ -66,7 +64,7 @@ export class Runtime {
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
       metrics: this.#options.metrics,
-      onUnobserved: (error, task) => reportUnobserved(this.#log, error, task.gid, traceIdOfTask(task)),
+      onUnobserved: (error, task) => reportUnobserved(this.#log(), error, task.gid, traceIdOfTask(task)),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -116,6 +114,11 @@ export class Runtime {
       parcels: this.#parcels,
       generationOf: (worker) => this.#pool.generation(worker),
     });
+  }
+
+  /** The logger given to createRuntime, else routine's own, made on first use. */
+  #log(): Logger {
+    return this.#options.logger ?? routineLogger();
   }
 
   /** Worker threads in the pool. */
@@ -324,7 +327,7 @@ export class Runtime {
     this.#stoppedFor.delete(index);
     const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
     if (stoppedGid === undefined || panics.length > 0) {
-      reportPanic(this.#log, error ?? exitCode, panics, () => [
+      reportPanic(this.#log(), error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
           `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,

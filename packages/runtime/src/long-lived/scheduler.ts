@@ -9,9 +9,12 @@
  *   scheduler.start();
  *   await scheduler.stop(); // no more runs; waits for the running ones
  */
-import { Cron } from 'croner';
-import { InvalidArgumentError, routineLogger, type Submitter, type TaskFn } from '@routine/core';
+import type { Cron } from 'croner';
+import { InvalidArgumentError, lazyRequire, routineLogger, type Submitter, type TaskFn } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
+
+/** The cron parser, loaded at the first cron job rather than when routine is imported. */
+const croner = lazyRequire<typeof import('croner')>(import.meta.url, 'croner');
 
 export interface JobStatus {
   name: string;
@@ -88,7 +91,7 @@ export class Scheduler {
     if (options.tz !== undefined) checkTimeZone(name, options.tz);
     let pattern: Cron;
     try {
-      pattern = new Cron(expression, { timezone: options.tz, paused: true });
+      pattern = new (croner().Cron)(expression, { timezone: options.tz, paused: true });
     } catch (error) {
       throw new InvalidArgumentError(`cron('${name}'): ${JSON.stringify(expression)} is not a valid cron expression (${(error as Error).message})`, {
         cause: error,
