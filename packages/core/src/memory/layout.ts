@@ -34,7 +34,7 @@ export const Header = {
   /** RunState: workers leave their loop once they see `stopped`. */
   STATE: 0,
 } as const;
-export const HEADER_BYTES = LINE_BYTES;
+const HEADER_BYTES = LINE_BYTES;
 
 export const RunState = { running: 0, stopped: 1 } as const;
 
@@ -126,6 +126,6 @@ export function planLayout(options: LayoutOptions): Layout {
 export const CodeHeader = { COUNT: 0, TEXT_TOP: 1 } as const;
 export const CODE_ENTRY_BYTES = 16;
 export const CodeEntry = { KIND: 0, TEXT_OFFSET: 1, TEXT_LENGTH: 2, READY: 3 } as const;
-export function codeTableBytes(entries: number, textBytes: number): number {
+function codeTableBytes(entries: number, textBytes: number): number {
   return LINE_BYTES + entries * CODE_ENTRY_BYTES + textBytes;
 }

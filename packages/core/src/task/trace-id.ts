@@ -63,7 +63,7 @@ export function writeRootTrace(i32: Int32Array, at: number, gid: number): void {
 }
 
 /** The trace id a task rooted at `gid` has (what writeRootTrace writes), for logs. */
-export function rootTraceId(gid: number): string {
+function rootTraceId(gid: number): string {
   const words = new Int32Array(6);
   writeRootTrace(words, 0, gid);
   return readTrace(words, 0, true, undefined).id;
