@@ -31,18 +31,34 @@ const out = { name };
   out.tinyPerSecond = median(rates);
 }
 
-// Round-trip latency: one task at a time.
-{
+// Tiny tasks with one object argument, the shape most code passes.
+if (pool.addObject) {
+  const burst = 20000 * scale;
+  const rates = [];
+  for (let rep = 0; rep < 4; rep++) {
+    const start = performance.now();
+    const results = [];
+    for (let i = 0; i < burst; i++) results.push(pool.addObject({ op: 'add', a: i, b: 1 }));
+    const values = await Promise.all(results);
+    if (values[burst - 1] !== burst) throw new Error(`${name}: wrong object result`);
+    if (rep > 0) rates.push(burst / ((performance.now() - start) / 1000));
+  }
+  out.objectPerSecond = median(rates);
+}
+
+/** Round trips one task at a time: p50 and p99 in microseconds. */
+async function oneAtATime(call) {
   const samples = [];
   for (let i = 0; i < 2000 * scale + 200; i++) {
     const start = process.hrtime.bigint();
-    await pool.add(i, 1);
+    await call(i);
     if (i >= 200) samples.push(Number(process.hrtime.bigint() - start) / 1000);
   }
   samples.sort((a, b) => a - b);
-  out.latencyP50 = quantile(samples, 0.5);
-  out.latencyP99 = quantile(samples, 0.99);
+  return [quantile(samples, 0.5), quantile(samples, 0.99)];
 }
+[out.latencyP50, out.latencyP99] = await oneAtATime((i) => pool.add(i, 1));
+if (pool.addObject) [out.latencyObjectP50, out.latencyObjectP99] = await oneAtATime((i) => pool.addObject({ op: 'add', a: i, b: 1 }));
 
 if (pool.fib) {
   // CPU-bound speedup: the same fib calls on this thread alone, then through the pool, alternated
@@ -75,7 +91,22 @@ if (pool.fib) {
     if (rep > 0) rates.push(tasks / ((performance.now() - start) / 1000));
   }
   out.payloadPerSecond = median(rates);
+
+  // The same array inside an object argument.
+  if (pool.sumObject) {
+    const objectRates = [];
+    for (let rep = 0; rep < 4; rep++) {
+      start = performance.now();
+      const results = await Promise.all(Array.from({ length: tasks }, () => pool.sumObject({ values, scale: 2 })));
+      if (results[0] !== 2 * expected) throw new Error(`${name}: wrong object sum`);
+      if (rep > 0) objectRates.push(tasks / ((performance.now() - start) / 1000));
+    }
+    out.payloadObjectPerSecond = median(objectRates);
+  }
 }
+
+// Memory with every worker up and warm, after the work above.
+out.rssMB = process.memoryUsage().rss / 2 ** 20;
 
 await pool.close();
 console.log(JSON.stringify(out));

@@ -12,6 +12,8 @@ function singleArgumentPool(pool) {
     add: (a, b) => pool.run({ a, b }, { name: 'add' }),
     fib: (n) => pool.run(n, { name: 'fib' }),
     sum: (values) => pool.run(values, { name: 'sum' }),
+    addObject: (spec) => pool.run(spec, { name: 'addObject' }),
+    sumObject: (spec) => pool.run(spec, { name: 'sumObject' }),
     close: () => pool.destroy(),
   };
 }
@@ -29,6 +31,8 @@ export const POOLS = {
       add: (a, b) => runtime.go(work.add, a, b),
       fib: (n) => runtime.go(work.fib, n),
       sum: (values) => runtime.go(work.sum, values),
+      addObject: (spec) => runtime.go(work.addObject, spec),
+      sumObject: (spec) => runtime.go(work.sumObject, spec),
       close: () => runtime.close(),
     };
   },
@@ -48,6 +52,13 @@ export const POOLS = {
       add: (a, b) => runtime.go(add, a, b),
       fib: (n) => runtime.go(fib, n),
       sum: (values) => runtime.go(sum, values),
+      addObject: (spec) => runtime.go(({ op, a, b }) => (op === 'add' ? a + b : a - b), spec),
+      sumObject: (spec) =>
+        runtime.go(({ values, scale }) => {
+          let total = 0;
+          for (let i = 0; i < values.length; i++) total += values[i];
+          return total * scale;
+        }, spec),
       close: () => runtime.close(),
     };
   },
@@ -70,6 +81,8 @@ export const POOLS = {
       add: (a, b) => pool.exec('add', [a, b]),
       fib: (n) => pool.exec('fib', [n]),
       sum: (values) => pool.exec('sum', [values]),
+      addObject: (spec) => pool.exec('addObject', [spec]),
+      sumObject: (spec) => pool.exec('sumObject', [spec]),
       close: () => pool.terminate(),
     };
   },
@@ -80,7 +93,50 @@ export const POOLS = {
       add: (a, b) => pool.execute({ a, b }, 'add'),
       fib: (n) => pool.execute(n, 'fib'),
       sum: (values) => pool.execute(values, 'sum'),
+      addObject: (spec) => pool.execute(spec, 'addObject'),
+      sumObject: (spec) => pool.execute(spec, 'sumObject'),
       close: () => pool.destroy(),
+    };
+  },
+  async multithreading(threads) {
+    // On Node 20 it needs two globals that Node 22 has: navigator and Promise.withResolvers.
+    globalThis.navigator ??= { hardwareConcurrency: threads };
+    Promise.withResolvers ??= function withResolvers() {
+      let resolve, reject;
+      const promise = new Promise((yes, no) => ((resolve = yes), (reject = no)));
+      return { promise, resolve, reject };
+    };
+    const { initRuntime, spawn, move } = await import('multithreading');
+    initRuntime({ maxWorkers: threads });
+    // Its tasks are inline functions shipped by source, the way its docs write them.
+    const value = async (handle) => {
+      const result = await handle.join();
+      if (!result.ok) throw result.error;
+      return result.value;
+    };
+    const add = (a, b) => a + b;
+    const fib = function fib(n) {
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    };
+    const sum = (values) => {
+      let total = 0;
+      for (let i = 0; i < values.length; i++) total += values[i];
+      return total;
+    };
+    const addObject = ({ op, a, b }) => (op === 'add' ? a + b : a - b);
+    const sumObject = ({ values, scale }) => {
+      let total = 0;
+      for (let i = 0; i < values.length; i++) total += values[i];
+      return total * scale;
+    };
+    return {
+      add: (a, b) => value(spawn(move(a, b), add)),
+      fib: (n) => value(spawn(move(n), fib)),
+      // move() transfers a typed array: the caller keeps a copy, as it must to send it again.
+      sum: (values) => value(spawn(move(values.slice()), sum)),
+      addObject: (spec) => value(spawn(move(spec), addObject)),
+      sumObject: (spec) => value(spawn(move(spec), sumObject)),
+      close: () => {},
     };
   },
   async 'bare SAB floor'(threads) {

@@ -19,6 +19,7 @@ const threads = Number(args.threads ?? 2);
 const scale = Number(args.scale ?? 1);
 const names = args.only ? args.only.split(',') : Object.keys(POOLS);
 const child = new URL('./child.mjs', import.meta.url).pathname;
+const cold = new URL('./cold.mjs', import.meta.url).pathname;
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
 
 const samples = Object.fromEntries(names.map((name) => [name, []]));
@@ -26,12 +27,16 @@ for (let round = 1; round <= rounds; round++) {
   for (const name of names) {
     process.stderr.write(`\rround ${round}/${rounds}: ${name.padEnd(22)}`);
     const out = execFileSync(process.execPath, [child, name, String(threads), String(scale)], { encoding: 'utf8', timeout: 300_000 });
-    samples[name].push(JSON.parse(out.trim().split('\n').pop()));
+    const started = execFileSync(process.execPath, [cold, name, String(threads)], { encoding: 'utf8', timeout: 60_000 });
+    samples[name].push({ ...JSON.parse(out.trim().split('\n').pop()), ...JSON.parse(started.trim().split('\n').pop()) });
   }
 }
 process.stderr.write('\r'.padEnd(60) + '\r');
 
-const metrics = ['tinyPerSecond', 'latencyP50', 'latencyP99', 'speedup', 'payloadPerSecond'];
+const metrics = [
+  'tinyPerSecond', 'latencyP50', 'latencyP99', 'speedup', 'payloadPerSecond', 'objectPerSecond', 'latencyObjectP50',
+  'latencyObjectP99', 'payloadObjectPerSecond', 'rssMB', 'firstResultMs', 'startupRssMB',
+];
 const results = Object.fromEntries(
   names.map((name) => [name, Object.fromEntries(metrics.map((m) => [m, median(samples[name].map((s) => s[m]).filter((v) => v !== undefined))]))]),
 );
@@ -51,19 +56,37 @@ for (const name of names) {
   );
 }
 
+console.log(`\n## the shapes users write: one object argument, a payload inside an object, cold start, memory\n`);
+console.log('| pool | object tasks/s | routine ÷ pool | object p50 µs | object p99 µs | pool p50 ÷ routine p50 | 64 KiB in an object/s | routine ÷ pool | start to first result ms | pool ÷ routine | RSS MB | pool ÷ routine |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const name of names) {
+  const r = results[name];
+  console.log(
+    `| ${name} | ${fmt(r.objectPerSecond)} | ${ratio(ours?.objectPerSecond, r.objectPerSecond)} | ${fmt(r.latencyObjectP50, 1)} | ${fmt(r.latencyObjectP99, 1)} | ${ratio(r.latencyObjectP50, ours?.latencyObjectP50)} | ` +
+      `${fmt(r.payloadObjectPerSecond)} | ${ratio(ours?.payloadObjectPerSecond, r.payloadObjectPerSecond)} | ${fmt(r.firstResultMs)} | ${ratio(r.firstResultMs, ours?.firstResultMs)} | ${fmt(r.rssMB)} | ${ratio(r.rssMB, ours?.rssMB)} |`,
+  );
+}
+console.log('\nRatios read "how many times better routine is": above 1.00x routine wins that row, below it loses.');
+
 if (ours && peers.length > 0) {
   const best = (metric, better) => peers.map((n) => results[n][metric]).filter((v) => v !== undefined).reduce((a, b) => (better(a, b) ? a : b));
-  const bestTiny = best('tinyPerSecond', (a, b) => a > b);
-  const bestP50 = best('latencyP50', (a, b) => a < b);
-  const bestPayload = best('payloadPerSecond', (a, b) => a > b);
+  const higher = (a, b) => a > b;
+  const lower = (a, b) => a < b;
   const floor = results['bare SAB floor'];
+  const piscina = results.piscina;
   const targets = [
-    ['tiny tasks >= 10x piscina', results.piscina && ours.tinyPerSecond / results.piscina.tinyPerSecond, 10],
-    ['tiny tasks >= 3x best peer', ours.tinyPerSecond / bestTiny, 3],
-    ['tiny tasks within 2x of the bare SAB floor', floor && ours.tinyPerSecond / floor.tinyPerSecond, 0.5],
-    ['p50 latency <= half the best peer', bestP50 / ours.latencyP50, 2],
+    ['tiny tasks, positional numbers >= 5x best peer', ours.tinyPerSecond / best('tinyPerSecond', higher), 5],
+    ['tiny tasks >= half the bare SAB floor', floor && ours.tinyPerSecond / floor.tinyPerSecond, 0.5],
+    ['tiny tasks, one object argument >= 3x best peer', ours.objectPerSecond / best('objectPerSecond', higher), 3],
+    ['one at a time: p50 <= half the best peer', best('latencyP50', lower) / ours.latencyP50, 2],
+    ['one at a time: p99 <= half the best peer', best('latencyP99', lower) / ours.latencyP99, 2],
+    ['one at a time with an object: p50 <= half the best peer', best('latencyObjectP50', lower) / ours.latencyObjectP50, 2],
+    ['64 KiB argument >= 2x best peer', ours.payloadPerSecond / best('payloadPerSecond', higher), 2],
+    ['64 KiB inside an object >= 2x best peer', ours.payloadObjectPerSecond / best('payloadObjectPerSecond', higher), 2],
+    ['CPU speedup no worse than the best peer', ours.speedup / best('speedup', higher), 1],
     [`CPU speedup >= 0.95 x ${threads} workers`, ours.speedup / threads, 0.95],
-    ['64 KiB payloads >= 2x best peer', ours.payloadPerSecond / bestPayload, 2],
+    ['start to first result no slower than piscina', piscina && piscina.firstResultMs / ours.firstResultMs, 1],
+    ['RSS no more than piscina', piscina && piscina.rssMB / ours.rssMB, 1],
   ];
   console.log('\n| target | measured | met |\n|---|---:|:---:|');
   for (const [label, value, goal] of targets) {

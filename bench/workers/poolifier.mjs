@@ -5,4 +5,6 @@ export default new ThreadWorker({
   add: ({ a, b }) => work.add(a, b),
   fib: (n) => work.fib(n),
   sum: (values) => work.sum(values),
+  addObject: (spec) => work.addObject(spec),
+  sumObject: (spec) => work.sumObject(spec),
 });

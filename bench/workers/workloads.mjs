@@ -13,3 +13,13 @@ export function sum(values) {
   for (let i = 0; i < values.length; i++) total += values[i];
   return total;
 }
+
+/** The shape most code passes: one object argument. */
+export function addObject({ op, a, b }) {
+  return op === 'add' ? a + b : a - b;
+}
+
+/** A bulk payload inside an object, as real calls carry one. */
+export function sumObject({ values, scale }) {
+  return sum(values) * scale;
+}
