@@ -18,6 +18,25 @@ function singleArgumentPool(pool) {
   };
 }
 
+/** The work as self-contained inline functions, for the pools that ship a task by its source. */
+const inline = {
+  add: (a, b) => a + b,
+  fib: function fib(n) {
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+  },
+  sum: (values) => {
+    let total = 0;
+    for (let i = 0; i < values.length; i++) total += values[i];
+    return total;
+  },
+  addObject: ({ op, a, b }) => (op === 'add' ? a + b : a - b),
+  sumObject: ({ values, scale }) => {
+    let total = 0;
+    for (let i = 0; i < values.length; i++) total += values[i];
+    return total * scale;
+  },
+};
+
 async function warm(pool, threads) {
   await Promise.all(Array.from({ length: threads * 8 }, (_, i) => pool.add(i, 1)));
 }
@@ -39,26 +58,12 @@ export const POOLS = {
   async 'routine (inline fn)'(threads) {
     const { createRuntime } = await import('@routine/runtime');
     const runtime = createRuntime({ workers: threads });
-    const add = (a, b) => a + b;
-    const fib = function fib(n) {
-      return n < 2 ? n : fib(n - 1) + fib(n - 2);
-    };
-    const sum = (values) => {
-      let total = 0;
-      for (let i = 0; i < values.length; i++) total += values[i];
-      return total;
-    };
     return {
-      add: (a, b) => runtime.go(add, a, b),
-      fib: (n) => runtime.go(fib, n),
-      sum: (values) => runtime.go(sum, values),
-      addObject: (spec) => runtime.go(({ op, a, b }) => (op === 'add' ? a + b : a - b), spec),
-      sumObject: (spec) =>
-        runtime.go(({ values, scale }) => {
-          let total = 0;
-          for (let i = 0; i < values.length; i++) total += values[i];
-          return total * scale;
-        }, spec),
+      add: (a, b) => runtime.go(inline.add, a, b),
+      fib: (n) => runtime.go(inline.fib, n),
+      sum: (values) => runtime.go(inline.sum, values),
+      addObject: (spec) => runtime.go(inline.addObject, spec),
+      sumObject: (spec) => runtime.go(inline.sumObject, spec),
       close: () => runtime.close(),
     };
   },
@@ -108,34 +113,18 @@ export const POOLS = {
     };
     const { initRuntime, spawn, move } = await import('multithreading');
     initRuntime({ maxWorkers: threads });
-    // Its tasks are inline functions shipped by source, the way its docs write them.
     const value = async (handle) => {
       const result = await handle.join();
       if (!result.ok) throw result.error;
       return result.value;
     };
-    const add = (a, b) => a + b;
-    const fib = function fib(n) {
-      return n < 2 ? n : fib(n - 1) + fib(n - 2);
-    };
-    const sum = (values) => {
-      let total = 0;
-      for (let i = 0; i < values.length; i++) total += values[i];
-      return total;
-    };
-    const addObject = ({ op, a, b }) => (op === 'add' ? a + b : a - b);
-    const sumObject = ({ values, scale }) => {
-      let total = 0;
-      for (let i = 0; i < values.length; i++) total += values[i];
-      return total * scale;
-    };
     return {
-      add: (a, b) => value(spawn(move(a, b), add)),
-      fib: (n) => value(spawn(move(n), fib)),
+      add: (a, b) => value(spawn(move(a, b), inline.add)),
+      fib: (n) => value(spawn(move(n), inline.fib)),
       // move() transfers a typed array: the caller keeps a copy, as it must to send it again.
-      sum: (values) => value(spawn(move(values.slice()), sum)),
-      addObject: (spec) => value(spawn(move(spec), addObject)),
-      sumObject: (spec) => value(spawn(move(spec), sumObject)),
+      sum: (values) => value(spawn(move(values.slice()), inline.sum)),
+      addObject: (spec) => value(spawn(move(spec), inline.addObject)),
+      sumObject: (spec) => value(spawn(move(spec), inline.sumObject)),
       close: () => {},
     };
   },
