@@ -7,9 +7,12 @@
  * main thread reads that table: running tasks fail with WorkerCrashError, claimed ones go back
  * into the ring. So a task is never lost and never run twice.
  *
- * Async task functions overlap: up to `layout.claimSlots` tasks may be in flight on one worker, and while
- * any is, the worker parks with `Atomics.waitAsync` and yields between batches, so their timers,
- * I/O and promises keep moving. A worker with nothing in flight parks with `Atomics.wait`.
+ * Async task functions overlap: a task whose function returned a pending promise keeps its claim
+ * entry until it settles but blocks nothing, so a worker goes on claiming however many of its
+ * tasks wait (for nested tasks, channels, timers); the table grows to hold them (claim-table.ts).
+ * While any is in flight the worker parks with `Atomics.waitAsync` and yields between batches, so
+ * their timers, I/O and promises keep moving. A worker with nothing in flight parks with
+ * `Atomics.wait`.
  *
  * A worker claims nothing more while a task it claimed is being prepared (its module importing,
  * its arguments arriving by port): that task may turn out to be synchronous and long, and
@@ -18,9 +21,9 @@
 import {
   type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
   Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntry, type SafePoint, CancelledError, revive, readTrace, type Trace,
+  type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
-  codeIdOf, gidOf, arenaBlockOf, payloadAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
+  codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
   setClaimState, ticketOf, replyOf, replyGenerationOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
@@ -46,6 +49,8 @@ export interface ExecutorParts {
   /** This worker's index in the pool: its claim table is the one it writes. */
   worker: number;
   layout: Layout;
+  /** This worker's spill table (claim-table.ts). */
+  spill: SharedArrayBuffer;
   /** Shared with the endpoint: marks where this worker must not be terminated. */
   safePoint: SafePoint;
   /** Records wait, run and busy time in this worker's stats block; absent with metrics off. */
@@ -58,9 +63,12 @@ export class Executor {
   readonly #f64: Float64Array;
   readonly #code: CodeCache;
   readonly #writer: CompletionWriter;
-  /** Int32 index of each claim table entry. */
-  readonly #entries: number[] = [];
-  readonly #freeEntries: number[] = [];
+  readonly #table: OwnClaimTable;
+  /** Every claim entry by index (the table's, which grows). */
+  readonly #entries: OwnEntry[];
+  /** Int32 index of this worker's SIGNALS word, and the value it had when we last looked. */
+  readonly #signals: number;
+  #signalsSeen = 0;
   /** Tasks whose function returned a promise, or whose code or arguments are still loading. */
   #inFlightAsync = 0;
   /** Of those, the ones still loading: while any is, this worker claims nothing more. */
@@ -85,10 +93,10 @@ export class Executor {
     this.#i32 = parts.views.i32;
     this.#f64 = parts.views.f64;
     this.#code = new CodeCache(parts.code);
-    for (let j = parts.layout.claimSlots - 1; j >= 0; j--) {
-      this.#entries[j] = claimEntry(parts.layout, parts.worker, j);
-      this.#freeEntries.push(j);
-    }
+    this.#table = new OwnClaimTable(parts.layout, parts.worker, parts.views, parts.spill);
+    this.#entries = this.#table.entries;
+    this.#signals = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.SIGNALS;
+    this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
     this.#writer = {
       views: parts.views,
       inboxes: parts.inboxes,
@@ -119,7 +127,7 @@ export class Executor {
 
   #pump(): boolean {
     const { endpoint, safePoint } = this.#parts;
-    if (this.#inFlightAsync > 0) this.#deliverAborts();
+    if (this.#inFlightAsync > 0 && this.#signalled()) this.#deliverAborts();
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
     safePoint.enter();
@@ -136,8 +144,15 @@ export class Executor {
     return worked;
   }
 
+  /** Whether the main thread marked an entry since we last looked (it bumps SIGNALS after). */
+  #signalled(): boolean {
+    return Atomics.load(this.#i32, this.#signals) !== this.#signalsSeen;
+  }
+
   /** Aborts the signal of every async task in flight whose claim entry the main thread marked. */
   #deliverAborts(): void {
+    // Read before the marks, so a mark made after we read them bumps the word again.
+    this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
     for (let index = 0; index < this.#entries.length; index++) {
       if (!this.#abortPending(index)) continue;
       const context = this.#contexts[index]!;
@@ -148,48 +163,90 @@ export class Executor {
 
   #abortPending(index: number): boolean {
     const context = this.#contexts[index];
+    if (context === undefined) return false;
+    const { i32, entry } = this.#entries[index];
     return (
-      context !== undefined &&
-      isAborted(this.#i32, this.#entries[index]) &&
+      isAborted(i32, entry) &&
       context.controller?.signal.aborted !== true
     );
   }
 
+  /**
+   * Claim entries are no condition: a full table grows, and one that cannot grow any more makes
+   * the worker fail what it claims (#refuse) rather than stop, since what it would wait for may
+   * be the very tasks in the ring.
+   */
   #mayClaim(): boolean {
-    return this.#preparing === 0 && this.#freeEntries.length > 0;
+    return this.#preparing === 0;
   }
 
   #claimOne(): boolean {
     const { submissions } = this.#parts;
-    const i32 = this.#i32;
+    const ring = this.#i32;
     const slot = submissions.claim();
     if (slot < 0) return false;
     const position = submissions.claimedPosition;
-    const index = this.#freeEntries.pop()!;
-    const entry = this.#entries[index];
-    claimInto(i32, entry, slot);
+    const index = this.#table.take();
+    if (index < 0) {
+      this.#refuse(slot, position);
+      return true;
+    }
+    const { i32, entry } = this.#entries[index];
+    claimInto(i32, entry, ring, slot);
     // Swap the cancellation token only now: a cancel that fails from here on finds the task in
     // this claim table (and aborts it there); one that got in before us shows up in `token`.
-    const token = Atomics.exchange(i32, tokenWord(slot), ~position);
+    const token = Atomics.exchange(ring, tokenWord(slot), ~position);
     submissions.release(slot, position);
     if (token !== position) this.#drop(index, Outcome.cancelled);
-    else if (this.#expired(entry)) this.#dropExpired(index);
+    else if (this.#expired(index)) this.#dropExpired(index);
     else this.#start(index);
     return true;
   }
 
+  /**
+   * The claim table is as big as it may grow, every entry a task that has not settled: fail the
+   * task just claimed (its submitter gets the error), so the tasks this worker holds, which may
+   * be waiting on it, see an error instead of waiting forever.
+   */
+  #refuse(slot: number, position: number): void {
+    const { submissions, layout, worker } = this.#parts;
+    const ring = this.#i32;
+    const gid = gidOf(this.#f64, slot);
+    const token = Atomics.exchange(ring, tokenWord(slot), ~position);
+    const completion = { gid, ticket: ticketOf(ring, slot), reply: replyOf(ring, slot), generation: replyGenerationOf(ring, slot) };
+    const placement = placementOf(ring, slot);
+    const block = arenaBlockOf(ring, slot);
+    submissions.release(slot, position);
+    if (placement === Placement.arena) this.#parts.arena.free(block);
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gid));
+    if (token !== position) {
+      writeCompletion(this.#writer, { ...completion, outcome: Outcome.cancelled, value: undefined });
+      return;
+    }
+    const held = layout.claimSlots + layout.spillSlots;
+    const error = new QueueFullError(
+      `task ${gid} was not run: worker ${worker} already holds ${held} tasks that have not settled (maxTasksPerWorker), ` +
+        'most of them waiting on other tasks. Bound how many tasks wait at once (a pool or a group with a limit), or raise maxTasksPerWorker',
+      { gid },
+    );
+    this.#parts.counters.bump(Counter.started);
+    this.#parts.counters.bump(Counter.errors);
+    writeCompletion(this.#writer, { ...completion, outcome: Outcome.error, value: toWire(error) });
+  }
+
   /** A task whose deadline passed before it could start never starts. */
-  #expired(entry: number): boolean {
-    const deadline = deadlineOf(this.#f64, entry);
+  #expired(index: number): boolean {
+    const { f64, entry } = this.#entries[index];
+    const deadline = deadlineOf(f64, entry);
     return deadline !== 0 && Date.now() >= deadline;
   }
 
   #start(index: number): void {
-    const entry = this.#entries[index];
-    const placement = placementOf(this.#i32, entry);
+    const { i32, entry } = this.#entries[index];
+    const placement = placementOf(i32, entry);
     let compiled: Compiled | Promise<Compiled>;
     try {
-      compiled = this.#code.get(codeIdOf(this.#i32, entry));
+      compiled = this.#code.get(codeIdOf(i32, entry));
     } catch (error) {
       this.#parts.counters.bump(Counter.started);
       this.#complete(index, Outcome.error, toWire(error));
@@ -201,18 +258,18 @@ export class Executor {
       void this.#prepare(index, compiled, placement);
       return;
     }
-    this.#invoke(index, compiled, this.#readArgs(entry));
+    this.#invoke(index, compiled, this.#readArgs(index));
   }
 
   /** Waits for a module to load or for arguments that came by port, then runs the task. */
   async #prepare(index: number, compiled: Compiled | Promise<Compiled>, placement: number): Promise<void> {
-    const entry = this.#entries[index];
+    const { f64, entry } = this.#entries[index];
     let ready: Compiled;
     let args: unknown[];
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))).values);
+      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(f64, entry)))).values);
     } catch (error) {
       this.#parts.safePoint.enter();
       this.#failPreparation(index, placement, error);
@@ -221,7 +278,7 @@ export class Executor {
     }
     this.#parts.safePoint.enter();
     try {
-      if (placement !== Placement.port) args = this.#readArgs(entry);
+      if (placement !== Placement.port) args = this.#readArgs(index);
     } catch (error) {
       this.#failPreparation(index, placement, error);
       this.#parts.safePoint.leave();
@@ -229,7 +286,7 @@ export class Executor {
     }
     this.#inFlightAsync--;
     this.#preparing--;
-    if (this.#expired(entry)) this.#dropExpired(index);
+    if (this.#expired(index)) this.#dropExpired(index);
     else this.#invoke(index, ready, args!);
     this.#parts.safePoint.leave();
     this.#kick?.();
@@ -239,21 +296,23 @@ export class Executor {
   #failPreparation(index: number, placement: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, this.#entries[index]));
+    const { i32, entry } = this.#entries[index];
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
     this.#parts.counters.bump(Counter.started);
     this.#complete(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
   /** Decodes inline or arena arguments; the arena block is freed once the task is marked running. */
-  #readArgs(entry: number): unknown[] {
-    return decode(this.#parts.views, payloadAt(this.#i32, entry));
+  #readArgs(index: number): unknown[] {
+    const { i32, entry, views } = this.#entries[index];
+    // Inline arguments are in the entry, which may be in the spill table; an arena block is not.
+    if (placementOf(i32, entry) === Placement.arena) return decode(this.#parts.views, arenaBlockOf(i32, entry));
+    return decode(views, inlineAt(entry));
   }
 
   #invoke(index: number, compiled: Compiled, args: unknown[]): void {
-    const i32 = this.#i32;
-    const entry = this.#entries[index];
-    const f64 = this.#f64;
+    const { i32, f64, entry } = this.#entries[index];
     const nameId = nameIdOf(i32, entry);
     const trace = readTrace(i32, traceAt(entry), sampledOf(i32, entry), this.#lastTrace);
     this.#lastTrace = trace;
@@ -326,13 +385,12 @@ export class Executor {
   }
 
   #complete(index: number, outcome: number, value: unknown): void {
-    const i32 = this.#i32;
-    const entry = this.#entries[index];
+    const { i32, f64, entry } = this.#entries[index];
     // Counted before the completion is published, so whoever sees the task settle sees it counted.
     if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
     else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
     writeCompletion(this.#writer, {
-      gid: gidOf(this.#f64, entry),
+      gid: gidOf(f64, entry),
       ticket: ticketOf(i32, entry),
       reply: replyOf(i32, entry),
       generation: replyGenerationOf(i32, entry),
@@ -341,7 +399,7 @@ export class Executor {
     });
     this.#contexts[index] = undefined;
     setClaimState(i32, entry, ClaimState.free);
-    this.#freeEntries.push(index);
+    this.#table.give(index);
   }
 
   /**
@@ -349,10 +407,10 @@ export class Executor {
    * (which gets its credit back, and settles it if it has not already).
    */
   #drop(index: number, outcome: number): void {
-    const entry = this.#entries[index];
-    const placement = placementOf(this.#i32, entry);
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, entry));
-    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(this.#f64, entry)));
+    const { i32, f64, entry } = this.#entries[index];
+    const placement = placementOf(i32, entry);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(f64, entry)));
     this.#complete(index, outcome, undefined);
   }
 
@@ -390,7 +448,7 @@ export class Executor {
     const ready =
       (this.#mayClaim() && !submissions.isEmpty()) ||
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
-      this.#contexts.some((_, index) => this.#abortPending(index)) ||
+      (this.#inFlightAsync > 0 && this.#signalled()) ||
       this.#stopped();
     if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
     for (const wait of waits) wait.disarm();
@@ -398,7 +456,7 @@ export class Executor {
   }
 
   #idle(): boolean {
-    return this.#inFlightAsync === 0 && this.#freeEntries.length === this.#entries.length && this.#parts.endpoint.pendingCount === 0;
+    return this.#inFlightAsync === 0 && this.#table.used === 0 && this.#parts.endpoint.pendingCount === 0;
   }
 
   #stopped(): boolean {

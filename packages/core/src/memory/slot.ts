@@ -82,11 +82,6 @@ export function arenaBlockOf(i32: Int32Array, at: number): number {
   return i32[at + ARENA];
 }
 
-/** Byte offset of the payload: the arena block, or the slot's inline area. */
-export function payloadAt(i32: Int32Array, at: number): number {
-  return placementOf(i32, at) === Placement.arena ? i32[at + ARENA] : inlineAt(at);
-}
-
 /** Byte offset of a slot's inline payload area. */
 export function inlineAt(at: number): number {
   return at * 4 + INLINE_OFFSET;
@@ -223,12 +218,15 @@ export function outcomeOf(i32: Int32Array, at: number): number {
 // ---- claim entry ----------------------------------------------------------------------------
 
 /**
- * Copies a claimed ring slot into a claim entry and marks it claimed. The plain copy comes first
- * and the state store second, so whoever loads the state `claimed` sees the whole entry.
+ * Copies a claimed ring slot (in `ring`) into a claim entry (in `table`, which may be another
+ * buffer) and marks it claimed. The plain copy comes first and the state store second, so whoever
+ * loads the state `claimed` sees the whole entry; the ring's SEQ word is not copied, so a reader
+ * never takes a sequence number for a state.
  */
-export function claimInto(i32: Int32Array, entry: number, slot: number): void {
-  i32.copyWithin(entry, slot, slot + SLOT_INTS);
-  Atomics.store(i32, entry + SEQ, ClaimState.claimed);
+export function claimInto(table: Int32Array, entry: number, ring: Int32Array, slot: number): void {
+  if (table === ring) table.copyWithin(entry + SEQ + 1, slot + SEQ + 1, slot + SLOT_INTS);
+  else table.set(ring.subarray(slot + SEQ + 1, slot + SLOT_INTS), entry + SEQ + 1);
+  Atomics.store(table, entry + SEQ, ClaimState.claimed);
 }
 
 export function claimStateOf(i32: Int32Array, entry: number): number {

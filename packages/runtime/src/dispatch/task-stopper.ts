@@ -4,7 +4,7 @@
  * left half-claimed. Recovery then requeues what the worker had claimed but not started, and a
  * replacement brings the pool back to full size.
  */
-import { ClaimState, claimStateOf, findClaim, freeze, holds, type Layout, thaw, WorkerWord } from '@routine/core';
+import { ClaimState, claimStateOf, type ClaimTables, freeze, holds, type Layout, thaw, WorkerWord } from '@routine/core';
 
 /** How soon to try again when the worker is busy writing shared memory (a few µs at most). */
 const RETRY_MS = 1;
@@ -14,7 +14,7 @@ const CLAIMED_RETRY_MS = 5;
 export interface StopperParts {
   layout: Layout;
   i32: Int32Array;
-  f64: Float64Array;
+  tables: ClaimTables;
   /** Terminates worker `index` to stop task `gid`. */
   terminate(index: number, gid: number): void;
 }
@@ -27,10 +27,10 @@ export class TaskStopper {
   }
 
   stop(gid: number): void {
-    const { i32, f64, layout } = this.#parts;
-    const found = findClaim(layout, i32, f64, gid);
+    const { i32, tables, layout } = this.#parts;
+    const found = tables.find(gid);
     if (!found) return; // it finished meanwhile
-    if (claimStateOf(i32, found.entry) === ClaimState.claimed) {
+    if (claimStateOf(found.i32, found.entry) === ClaimState.claimed) {
       // Its worker checks the deadline before it starts it, but may have checked just before the
       // deadline and be about to mark it running: look again until it is running or gone.
       setTimeout(() => this.stop(gid), CLAIMED_RETRY_MS).unref();
@@ -42,7 +42,7 @@ export class TaskStopper {
       return;
     }
     // Frozen: the claim table cannot change now. Is the task still the one running there?
-    if (!holds(i32, f64, found.entry, gid, ClaimState.running)) {
+    if (!holds(found, gid, ClaimState.running)) {
       thaw(i32, safety);
       return;
     }
