@@ -21,8 +21,8 @@ export { type Bell, armAsync, waitAsync, waitSync, wakeAll } from './memory/door
 export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
 export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
 export {
-  arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted,
-  markAborted, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
+  arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
+  markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
   sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
 } from './memory/slot.js';
 export { Ring } from './memory/ring.js';

@@ -22,7 +22,7 @@ import {
   type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
   Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
-  hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
+  hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
   setClaimState, ticketOf, replyOf, replyGenerationOf,
 } from '@routine/core';
@@ -127,7 +127,7 @@ export class Executor {
 
   #pump(): boolean {
     const { endpoint, safePoint } = this.#parts;
-    if (this.#inFlightAsync > 0 && this.#signalled()) this.#deliverAborts();
+    if (this.#inFlightAsync > 0 && this.#signalled()) this.#deliverMarks();
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
     safePoint.enter();
@@ -149,26 +149,40 @@ export class Executor {
     return Atomics.load(this.#i32, this.#signals) !== this.#signalsSeen;
   }
 
-  /** Aborts the signal of every async task in flight whose claim entry the main thread marked. */
-  #deliverAborts(): void {
+  /**
+   * Acts on what the main thread marked in the entries of the async tasks in flight (only those
+   * have a context between two turns of this loop): a cancel aborts the task's signal and lets
+   * its code decide; a stop (its deadline passed) also gives up its claim at once.
+   */
+  #deliverMarks(): void {
     // Read before the marks, so a mark made after we read them bumps the word again.
     this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
     for (let index = 0; index < this.#entries.length; index++) {
-      if (!this.#abortPending(index)) continue;
-      const context = this.#contexts[index]!;
-      context.controller ??= new AbortController();
-      context.controller.abort(new CancelledError(`task ${context.gid} was cancelled while running`, { gid: context.gid }));
+      const context = this.#contexts[index];
+      if (context === undefined) continue;
+      const { i32, entry } = this.#entries[index];
+      if (isStopped(i32, entry)) this.#stop(index, context);
+      else if (isAborted(i32, entry) && context.controller?.signal.aborted !== true) {
+        context.controller ??= new AbortController();
+        context.controller.abort(new CancelledError(`task ${context.gid} was cancelled while running`, { gid: context.gid }));
+      }
     }
   }
 
-  #abortPending(index: number): boolean {
-    const context = this.#contexts[index];
-    if (context === undefined) return false;
-    const { i32, entry } = this.#entries[index];
-    return (
-      isAborted(i32, entry) &&
-      context.controller?.signal.aborted !== true
-    );
+  /**
+   * An async task past its deadline: its submitter has settled it with TimeoutError already, so
+   * reply `timedOut` (which only gives the credit back), free its entry, then abort its signal.
+   * Whatever its promise does later is ignored (#ranAsync).
+   */
+  #stop(index: number, context: TaskContext): void {
+    const error = new TimeoutError(`task ${context.gid} passed its deadline and was stopped`, { gid: context.gid });
+    this.#inFlightAsync--;
+    this.#parts.safePoint.enter();
+    this.#ran(index, false, error, Outcome.timedOut);
+    this.#parts.safePoint.leave();
+    // Last: abort listeners are user code, and the entry they might look at is gone.
+    context.controller ??= new AbortController();
+    context.controller.abort(error);
   }
 
   /**
@@ -350,15 +364,17 @@ export class Executor {
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       this.#inFlightAsync++;
       (result as PromiseLike<unknown>).then(
-        (value) => this.#ranAsync(index, true, value),
-        (error: unknown) => this.#ranAsync(index, false, error),
+        (value) => this.#ranAsync(index, context, true, value),
+        (error: unknown) => this.#ranAsync(index, context, false, error),
       );
     } else {
       this.#handoffMs = this.#ran(index, true, result);
     }
   }
 
-  #ranAsync(index: number, ok: boolean, value: unknown): void {
+  #ranAsync(index: number, context: TaskContext, ok: boolean, value: unknown): void {
+    // A task stopped at its deadline has given up its entry, which may hold another task now.
+    if (this.#contexts[index] !== context) return;
     this.#inFlightAsync--;
     this.#parts.safePoint.enter();
     this.#ran(index, ok, value);
@@ -370,7 +386,7 @@ export class Executor {
    * A task's function returned, threw, or its promise settled: time it, run the hooks, reply.
    * Returns the time it ended (0 with metrics off).
    */
-  #ran(index: number, ok: boolean, value: unknown): number {
+  #ran(index: number, ok: boolean, value: unknown, outcome: number = ok ? Outcome.ok : Outcome.error): number {
     const timer = this.#parts.timer;
     const now = timer ? monotonicMs() : 0;
     if (timer) timer.ended(now, this.#startedAt[index]);
@@ -380,7 +396,7 @@ export class Executor {
       runAs(context, false, () => runAfter(context.gid, ok ? { ok, value } : { ok, error: value as Error }));
       this.#parts.safePoint.resume(depth);
     }
-    this.#complete(index, ok ? Outcome.ok : Outcome.error, ok ? value : toWire(value));
+    this.#complete(index, outcome, outcome === Outcome.ok ? value : outcome === Outcome.error ? toWire(value) : undefined);
     return now;
   }
 

@@ -105,6 +105,7 @@ export class Runtime {
       layout: this.#layout,
       i32: views.i32,
       tables: this.#claims,
+      wake: (index) => wakeAll(this.#connection.inboxes[1 + index].dataBell),
       terminate: (index, gid) => {
         this.#stoppedFor.set(index, gid);
         this.#pool.terminateWorker(index);
