@@ -14,13 +14,16 @@
  * their timers, I/O and promises keep moving. A worker with nothing in flight parks with
  * `Atomics.wait`.
  *
- * A worker claims nothing more while a task it claimed is being prepared (its module importing,
- * its arguments arriving by port): that task may turn out to be synchronous and long, and
- * anything claimed behind it would wait for it while other workers sit idle.
+ * No task waits while a worker is idle. A task that has started stays on its worker, and a
+ * synchronous stretch of any task there holds up the async tasks beside it, so a worker avoids
+ * holding tasks another worker could run: it claims nothing more while a task it claimed is being
+ * prepared (its module importing, its arguments arriving by port), since that task may turn out to
+ * be synchronous and long; and while it has async tasks in flight it leaves new tasks to a worker
+ * that has nothing to do (Header.IDLE_WORKERS), so a burst spreads over the pool.
  */
 import {
   type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
-  Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
+  Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, wakeAll, writeCompletion,
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
@@ -69,6 +72,9 @@ export class Executor {
   /** Int32 index of this worker's SIGNALS word, and the value it had when we last looked. */
   readonly #signals: number;
   #signalsSeen = 0;
+  /** Int32 index of this worker's IDLE word, and whether it is set (only this worker sets it). */
+  readonly #idleWord: number;
+  #flaggedIdle = false;
   /** Tasks whose function returned a promise, or whose code or arguments are still loading. */
   #inFlightAsync = 0;
   /** Of those, the ones still loading: while any is, this worker claims nothing more. */
@@ -97,6 +103,7 @@ export class Executor {
     this.#entries = this.#table.entries;
     this.#signals = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.SIGNALS;
     this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
+    this.#idleWord = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.IDLE;
     this.#writer = {
       views: parts.views,
       inboxes: parts.inboxes,
@@ -120,6 +127,7 @@ export class Executor {
         if (this.#inFlightAsync > 0) await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
+      if (this.#idle()) this.#flagIdle();
       if (this.#spin()) continue;
       await this.#park();
     }
@@ -191,7 +199,29 @@ export class Executor {
    * be the very tasks in the ring.
    */
   #mayClaim(): boolean {
-    return this.#preparing === 0;
+    return this.#preparing === 0 && (this.#inFlightAsync === 0 || Atomics.load(this.#i32, Header.IDLE_WORKERS) === 0);
+  }
+
+  /**
+   * Counts this worker idle until it next claims a task. Set before it spins, so a worker with
+   * async tasks in flight leaves the next task to this one rather than race it.
+   */
+  #flagIdle(): void {
+    if (this.#flaggedIdle) return;
+    this.#flaggedIdle = true;
+    Atomics.store(this.#i32, this.#idleWord, 1);
+    Atomics.add(this.#i32, Header.IDLE_WORKERS, 1);
+  }
+
+  /**
+   * Called once this worker has claimed a task. Workers that left tasks to it may not be
+   * listening to the ring (they did not mean to claim): ring them if tasks are left there.
+   */
+  #unflagIdle(): void {
+    this.#flaggedIdle = false;
+    Atomics.store(this.#i32, this.#idleWord, 0);
+    Atomics.sub(this.#i32, Header.IDLE_WORKERS, 1);
+    if (!this.#parts.submissions.isEmpty()) wakeAll(this.#parts.submissions.dataBell);
   }
 
   #claimOne(): boolean {
@@ -200,6 +230,7 @@ export class Executor {
     const slot = submissions.claim();
     if (slot < 0) return false;
     const position = submissions.claimedPosition;
+    if (this.#flaggedIdle) this.#unflagIdle();
     const index = this.#table.take();
     if (index < 0) {
       this.#refuse(slot, position);
@@ -405,6 +436,11 @@ export class Executor {
     // Counted before the completion is published, so whoever sees the task settle sees it counted.
     if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
     else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    // This worker's last task, and none waiting: idle from now on, before the reply can make its
+    // submitter start another one (which a busier worker would otherwise take). Never in a burst.
+    if (this.#table.used === 1 && this.#inFlightAsync === 0 && this.#parts.endpoint.pendingCount === 0 && this.#parts.submissions.isEmpty()) {
+      this.#flagIdle();
+    }
     writeCompletion(this.#writer, {
       gid: gidOf(f64, entry),
       ticket: ticketOf(i32, entry),
@@ -455,7 +491,9 @@ export class Executor {
       return;
     }
     const waits = [];
-    if (this.#mayClaim()) waits.push(armAsync(workBell));
+    // Listening to the ring even when leaving its tasks to an idle worker: that worker rings it
+    // once it is idle no more (#unflagIdle).
+    if (this.#preparing === 0) waits.push(armAsync(workBell));
     // The inbox doorbell also carries cancels of running tasks (see Runtime.#abort).
     if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(ownInbox.dataBell));
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));

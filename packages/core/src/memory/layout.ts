@@ -34,8 +34,10 @@ export const LINE_INTS = LINE_BYTES / 4;
 export const Header = {
   /** RunState: workers leave their loop once they see `stopped`. */
   STATE: 0,
+  /** Workers with nothing to do (each also sets its WorkerWord.IDLE): see the executor's #mayClaim. */
+  IDLE_WORKERS: LINE_INTS,
 } as const;
-export const HEADER_BYTES = LINE_BYTES;
+export const HEADER_BYTES = 2 * LINE_BYTES;
 
 export const RunState = { running: 0, stopped: 1 } as const;
 
@@ -60,10 +62,11 @@ export const RING_HEADER_BYTES = 6 * LINE_BYTES;
  * can be told apart. SAFETY says whether the worker may be terminated right now (see safety.ts);
  * the worker writes it on every task, so it has a line of its own. SIGNALS is bumped by the main
  * thread after it marks one of the worker's claim entries (an abort, a stop), so the worker looks
- * through its table only when something was marked.
+ * through its table only when something was marked. IDLE is 1 while the worker has nothing to do
+ * and counts in Header.IDLE_WORKERS (the main thread takes it back if the worker dies so).
  */
-export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS } as const;
-export const WORKER_CONTROL_BYTES = 3 * LINE_BYTES;
+export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS } as const;
+export const WORKER_CONTROL_BYTES = 4 * LINE_BYTES;
 
 export interface LayoutOptions {
   workers: number;

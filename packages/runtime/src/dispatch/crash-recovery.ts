@@ -10,7 +10,7 @@ import {
   argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Fifo, gidOf, type Layout,
   Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
   setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
-  WorkerCrashError, writeCompletion,
+  WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion,
 } from '@routine/core';
 
 export interface RecoveryParts {
@@ -64,6 +64,13 @@ export class Recovery {
     counters.bump(Counter.panics, BigInt(abandoned));
     counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
+    // A worker that died idle (terminated while parked) counts idle no more; the workers that
+    // left tasks to it must look at the ring again.
+    const idle = layout.workerBlocks[index] / 4 + WorkerWord.IDLE;
+    if (Atomics.exchange(i32, idle, 0) === 1) {
+      Atomics.sub(i32, Header.IDLE_WORKERS, 1);
+      wakeAll(this.#parts.submissions.dataBell);
+    }
     const panics: number[] = [];
     for (const { entry, state, i32: table, f64 } of tables.claimsOf(index)) {
       const record = recordOf(table, entry);
