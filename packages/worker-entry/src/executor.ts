@@ -23,13 +23,14 @@
  */
 import {
   type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
-  Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, wakeAll, writeCompletion,
+  Header, type Views, argsKey, decode, Encoder, runAs, toWire, waitSync, wakeAll, writeCompletion,
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
   setClaimState, ticketOf, replyOf, replyGenerationOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
+import { BellWatch } from './bell-watch.js';
 import { CodeCache, type Compiled } from './compile.js';
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
@@ -93,6 +94,8 @@ export class Executor {
    */
   #handoffMs = 0;
   #kick: (() => void) | undefined;
+  readonly #workWatch: BellWatch;
+  readonly #inboxWatch: BellWatch;
 
   constructor(parts: ExecutorParts) {
     this.#parts = parts;
@@ -104,6 +107,9 @@ export class Executor {
     this.#signals = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.SIGNALS;
     this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
     this.#idleWord = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.IDLE;
+    const wake = (): void => this.#kick?.();
+    this.#workWatch = new BellWatch(parts.submissions.dataBell, wake);
+    this.#inboxWatch = new BellWatch(parts.ownInbox.dataBell, wake);
     this.#writer = {
       views: parts.views,
       inboxes: parts.inboxes,
@@ -490,13 +496,12 @@ export class Executor {
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
       return;
     }
-    const waits = [];
+    const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
     // Listening to the ring even when leaving its tasks to an idle worker: that worker rings it
     // once it is idle no more (#unflagIdle).
-    if (this.#preparing === 0) waits.push(armAsync(workBell));
-    // The inbox doorbell also carries cancels of running tasks (see Runtime.#abort).
-    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(ownInbox.dataBell));
-    const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
+    if (this.#preparing === 0) this.#workWatch.arm();
+    // The inbox doorbell also carries cancels and stops of running tasks (see Runtime.#abort).
+    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) this.#inboxWatch.arm();
     // Re-check after arming: anything published before we armed is seen here, anything after
     // rings a bell we are now waiting on.
     const ready =
@@ -504,8 +509,9 @@ export class Executor {
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
       (this.#inFlightAsync > 0 && this.#signalled()) ||
       this.#stopped();
-    if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
-    for (const wait of waits) wait.disarm();
+    if (!ready) await kicked;
+    this.#workWatch.disarm();
+    this.#inboxWatch.disarm();
     this.#kick = undefined;
   }
 
