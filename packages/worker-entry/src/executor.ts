@@ -73,6 +73,11 @@ export class Executor {
   /** Int32 index of this worker's SIGNALS word, and the value it had when we last looked. */
   readonly #signals: number;
   #signalsSeen = 0;
+  /**
+   * A task that was being prepared has started: a cancel may have marked its entry while it had
+   * no context yet, and been passed over then, so look through the table once more.
+   */
+  #recheckMarks = false;
   /** Int32 index of this worker's IDLE word, and whether it is set (only this worker sets it). */
   readonly #idleWord: number;
   #flaggedIdle = false;
@@ -160,7 +165,7 @@ export class Executor {
 
   /** Whether the main thread marked an entry since we last looked (it bumps SIGNALS after). */
   #signalled(): boolean {
-    return Atomics.load(this.#i32, this.#signals) !== this.#signalsSeen;
+    return this.#recheckMarks || Atomics.load(this.#i32, this.#signals) !== this.#signalsSeen;
   }
 
   /**
@@ -171,6 +176,7 @@ export class Executor {
   #deliverMarks(): void {
     // Read before the marks, so a mark made after we read them bumps the word again.
     this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
+    this.#recheckMarks = false;
     for (let index = 0; index < this.#entries.length; index++) {
       const context = this.#contexts[index];
       if (context === undefined) continue;
@@ -339,6 +345,7 @@ export class Executor {
     this.#preparing--;
     if (this.#expired(index)) this.#dropExpired(index);
     else this.#invoke(index, ready, args!);
+    this.#recheckMarks = true;
     this.#parts.safePoint.leave();
     this.#kick?.();
   }
