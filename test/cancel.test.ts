@@ -4,6 +4,8 @@ import { EVENTUALLY } from './support/until.js';
 
 type Nested = typeof import('./fixtures/nested.mjs');
 const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
+type SlowAbortable = typeof import('./fixtures/slow-to-load-abortable.mjs');
+const slowAbortable = tasks<SlowAbortable>(new URL('./fixtures/slow-to-load-abortable.mjs', import.meta.url));
 
 describe('cancel()', () => {
   it('a task still queued never runs and rejects with CancelledError carrying the reason', async () => {
@@ -44,6 +46,16 @@ describe('cancel()', () => {
     // Most odd ones were still queued when cancelled; no even one was touched.
     expect(results.filter((r, i) => i % 2 === 0 && !r.ok)).toHaveLength(0);
     expect(results.filter((r) => !r.ok).length).toBeGreaterThan(20);
+    await rt.close();
+  });
+
+  it('a task cancelled while its module is still loading sees its signal abort once it starts', async () => {
+    const rt = createRuntime({ workers: 1 });
+    await rt.go(() => 'warm'); // so the task is claimed at once and waits for its module
+    const task = rt.go(slowAbortable.waitForAbort, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    task.cancel('stop');
+    await expect(task).rejects.toBeInstanceOf(CancelledError);
     await rt.close();
   });
 

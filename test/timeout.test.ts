@@ -1,10 +1,49 @@
 import { describe, expect, it } from 'vitest';
+import { until } from './support/until.js';
 import { createRuntime, InvalidArgumentError, tasks, timeout, TimeoutError, WorkerCrashError, type Task } from '@routine/runtime';
 
 type Nested = typeof import('./fixtures/nested.mjs');
 const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
+type Deadline = typeof import('./fixtures/deadline.mjs');
+const deadline = tasks<Deadline>(new URL('./fixtures/deadline.mjs', import.meta.url));
 
 describe('timeout()', () => {
+  it('stops async tasks past their deadline without touching their siblings on the same worker', async () => {
+    const rt = createRuntime({ workers: 1 });
+    const before = await rt.go(deadline.threadId);
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const report = new Int32Array(new SharedArrayBuffer(8));
+    const siblings = Array.from({ length: 20 }, () => rt.go(deadline.sibling, gate));
+    // A deadline long enough for every one of them to start on a loaded machine.
+    const late = Array.from({ length: 20 }, () => rt.timeout(500, deadline.hang, report));
+    for (const outcome of await Promise.all(late.map((task) => task.result()))) {
+      expect(outcome.ok).toBe(false);
+      expect((outcome as { error: Error }).error).toBeInstanceOf(TimeoutError);
+    }
+    // Each stopped task saw its signal abort with a TimeoutError, on the worker it ran on.
+    await until(() => Atomics.load(report, 0) === 20, 10_000, 'every stopped task to see its abort');
+    expect(Atomics.load(report, 1)).toBe(20);
+    expect(rt.dump()).toHaveLength(20); // the siblings, still waiting; the stopped tasks are gone
+    Atomics.store(gate, 0, 1);
+    expect(await Promise.all(siblings)).toEqual(siblings.map(() => before));
+    expect(await rt.go(deadline.threadId)).toBe(before); // the same worker: none was replaced
+    expect(rt.stats()).toMatchObject({ timeouts: 20, panics: 0, errors: 0, completed: 22, active: 0 });
+    await rt.close();
+  });
+
+  it('an async task that stops yielding past its deadline is still stopped, by terminating its worker', async () => {
+    const rt = createRuntime({ workers: 1 });
+    const before = await rt.go(deadline.threadId);
+    const spinning = rt.timeout(50, async () => {
+      await null;
+      for (;;);
+    });
+    await expect(spinning).rejects.toBeInstanceOf(TimeoutError);
+    expect(await rt.go(deadline.threadId)).not.toBe(before);
+    expect(rt.stats()).toMatchObject({ timeouts: 1, panics: 0 });
+    await rt.close();
+  });
+
   it('stops a synchronous endless loop within a second, and the 1,000 tasks behind it all complete', async () => {
     const rt = createRuntime({ workers: 2 });
     const started = Date.now();
@@ -60,14 +99,15 @@ describe('timeout()', () => {
     await rt.close();
   });
 
-  it('an async task that never settles is stopped too; async tasks beside it fail as panics', async () => {
+  it('an async task that never settles is stopped too; async tasks beside it go on', async () => {
     const rt = createRuntime({ workers: 1 });
     await rt.go(() => 'warm'); // the worker is up, so the task starts well before its deadline
     const stuck = rt.timeout(100, () => new Promise(() => {}));
-    const beside = rt.go(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+    const beside = rt.go(() => new Promise((resolve) => setTimeout(() => resolve('beside'), 1000)));
     await expect(stuck).rejects.toBeInstanceOf(TimeoutError);
-    // The stuck task holds no thread, so its worker is stopped and the one beside it goes with it.
-    await expect(beside).rejects.toBeInstanceOf(WorkerCrashError);
+    // The stuck task yields, so its worker gives it up and keeps the one beside it.
+    await expect(beside).resolves.toBe('beside');
+    expect(rt.stats()).toMatchObject({ timeouts: 1, panics: 0 });
     await expect(rt.go(() => 'after')).resolves.toBe('after');
     await rt.close();
   });

@@ -15,14 +15,14 @@ export { type Task, TaskHandle } from './endpoint/task-handle.js';
 export { toWire } from './endpoint/wire-error.js';
 export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
-export { claimEntry, claimsOf, findClaim, holds } from './memory/claim-table.js';
+export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnClaimTable } from './memory/claim-table.js';
 export { CodeKind, type CodeTable } from './memory/code-table.js';
-export { armAsync, waitAsync, waitSync, wakeAll } from './memory/doorbell.js';
+export { type Bell, waitAsync, waitSync, wakeAll } from './memory/doorbell.js';
 export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
 export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
 export {
-  arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, isAborted,
-  markAborted, nameIdOf, Outcome, parentGidOf, payloadAt, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
+  arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
+  markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
   sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
 } from './memory/slot.js';
 export { Ring } from './memory/ring.js';

@@ -7,23 +7,30 @@
  * main thread reads that table: running tasks fail with WorkerCrashError, claimed ones go back
  * into the ring. So a task is never lost and never run twice.
  *
- * Async task functions overlap: up to `layout.claimSlots` tasks may be in flight on one worker, and while
- * any is, the worker parks with `Atomics.waitAsync` and yields between batches, so their timers,
- * I/O and promises keep moving. A worker with nothing in flight parks with `Atomics.wait`.
+ * Async task functions overlap: a task whose function returned a pending promise keeps its claim
+ * entry until it settles but blocks nothing, so a worker goes on claiming however many of its
+ * tasks wait (for nested tasks, channels, timers); the table grows to hold them (claim-table.ts).
+ * While any is in flight the worker parks with `Atomics.waitAsync` and yields between batches, so
+ * their timers, I/O and promises keep moving. A worker with nothing in flight parks with
+ * `Atomics.wait`.
  *
- * A worker claims nothing more while a task it claimed is being prepared (its module importing,
- * its arguments arriving by port): that task may turn out to be synchronous and long, and
- * anything claimed behind it would wait for it while other workers sit idle.
+ * No task waits while a worker is idle. A task that has started stays on its worker, and a
+ * synchronous stretch of any task there holds up the async tasks beside it, so a worker avoids
+ * holding tasks another worker could run: it claims nothing more while a task it claimed is being
+ * prepared (its module importing, its arguments arriving by port), since that task may turn out to
+ * be synchronous and long; and while it has async tasks in flight it leaves new tasks to a worker
+ * that has nothing to do (Header.IDLE_WORKERS), so a burst spreads over the pool.
  */
 import {
   type Arena, ClaimState, type CodeTable, type Endpoint, type Layout, Outcome, Placement, type ParcelClient, type Ring, RunState,
-  Header, type Views, argsKey, armAsync, decode, Encoder, runAs, toWire, waitSync, writeCompletion,
-  type CompletionWriter, type TaskContext, claimEntry, type SafePoint, CancelledError, revive, readTrace, type Trace,
-  hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
-  codeIdOf, gidOf, arenaBlockOf, payloadAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
+  Header, type Views, argsKey, decode, Encoder, runAs, toWire, waitSync, wakeAll, writeCompletion,
+  type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
+  hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
+  codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
   setClaimState, ticketOf, replyOf, replyGenerationOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
+import { BellWatch } from './bell-watch.js';
 import { CodeCache, type Compiled } from './compile.js';
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
@@ -46,6 +53,8 @@ export interface ExecutorParts {
   /** This worker's index in the pool: its claim table is the one it writes. */
   worker: number;
   layout: Layout;
+  /** This worker's spill table (claim-table.ts). */
+  spill: SharedArrayBuffer;
   /** Shared with the endpoint: marks where this worker must not be terminated. */
   safePoint: SafePoint;
   /** Records wait, run and busy time in this worker's stats block; absent with metrics off. */
@@ -58,9 +67,20 @@ export class Executor {
   readonly #f64: Float64Array;
   readonly #code: CodeCache;
   readonly #writer: CompletionWriter;
-  /** Int32 index of each claim table entry. */
-  readonly #entries: number[] = [];
-  readonly #freeEntries: number[] = [];
+  readonly #table: OwnClaimTable;
+  /** Every claim entry by index (the table's, which grows). */
+  readonly #entries: OwnEntry[];
+  /** Int32 index of this worker's SIGNALS word, and the value it had when we last looked. */
+  readonly #signals: number;
+  #signalsSeen = 0;
+  /**
+   * A task that was being prepared has started: a cancel may have marked its entry while it had
+   * no context yet, and been passed over then, so look through the table once more.
+   */
+  #recheckMarks = false;
+  /** Int32 index of this worker's IDLE word, and whether it is set (only this worker sets it). */
+  readonly #idleWord: number;
+  #flaggedIdle = false;
   /** Tasks whose function returned a promise, or whose code or arguments are still loading. */
   #inFlightAsync = 0;
   /** Of those, the ones still loading: while any is, this worker claims nothing more. */
@@ -79,16 +99,22 @@ export class Executor {
    */
   #handoffMs = 0;
   #kick: (() => void) | undefined;
+  readonly #workWatch: BellWatch;
+  readonly #inboxWatch: BellWatch;
 
   constructor(parts: ExecutorParts) {
     this.#parts = parts;
     this.#i32 = parts.views.i32;
     this.#f64 = parts.views.f64;
     this.#code = new CodeCache(parts.code);
-    for (let j = parts.layout.claimSlots - 1; j >= 0; j--) {
-      this.#entries[j] = claimEntry(parts.layout, parts.worker, j);
-      this.#freeEntries.push(j);
-    }
+    this.#table = new OwnClaimTable(parts.layout, parts.worker, parts.views, parts.spill);
+    this.#entries = this.#table.entries;
+    this.#signals = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.SIGNALS;
+    this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
+    this.#idleWord = parts.layout.workerBlocks[parts.worker] / 4 + WorkerWord.IDLE;
+    const wake = (): void => this.#kick?.();
+    this.#workWatch = new BellWatch(parts.submissions.dataBell, wake);
+    this.#inboxWatch = new BellWatch(parts.ownInbox.dataBell, wake);
     this.#writer = {
       views: parts.views,
       inboxes: parts.inboxes,
@@ -112,6 +138,7 @@ export class Executor {
         if (this.#inFlightAsync > 0) await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
+      if (this.#idle()) this.#flagIdle();
       if (this.#spin()) continue;
       await this.#park();
     }
@@ -119,7 +146,7 @@ export class Executor {
 
   #pump(): boolean {
     const { endpoint, safePoint } = this.#parts;
-    if (this.#inFlightAsync > 0) this.#deliverAborts();
+    if (this.#inFlightAsync > 0 && this.#signalled()) this.#deliverMarks();
     let worked = endpoint.pendingCount > 0 && endpoint.drain() > 0;
     if (endpoint.overflowCount > 0) endpoint.flushOverflow();
     safePoint.enter();
@@ -136,60 +163,147 @@ export class Executor {
     return worked;
   }
 
-  /** Aborts the signal of every async task in flight whose claim entry the main thread marked. */
-  #deliverAborts(): void {
+  /** Whether the main thread marked an entry since we last looked (it bumps SIGNALS after). */
+  #signalled(): boolean {
+    return this.#recheckMarks || Atomics.load(this.#i32, this.#signals) !== this.#signalsSeen;
+  }
+
+  /**
+   * Acts on what the main thread marked in the entries of the async tasks in flight (only those
+   * have a context between two turns of this loop): a cancel aborts the task's signal and lets
+   * its code decide; a stop (its deadline passed) also gives up its claim at once.
+   */
+  #deliverMarks(): void {
+    // Read before the marks, so a mark made after we read them bumps the word again.
+    this.#signalsSeen = Atomics.load(this.#i32, this.#signals);
+    this.#recheckMarks = false;
     for (let index = 0; index < this.#entries.length; index++) {
-      if (!this.#abortPending(index)) continue;
-      const context = this.#contexts[index]!;
-      context.controller ??= new AbortController();
-      context.controller.abort(new CancelledError(`task ${context.gid} was cancelled while running`, { gid: context.gid }));
+      const context = this.#contexts[index];
+      if (context === undefined) continue;
+      const { i32, entry } = this.#entries[index];
+      if (isStopped(i32, entry)) this.#stop(index, context);
+      else if (isAborted(i32, entry) && context.controller?.signal.aborted !== true) {
+        context.controller ??= new AbortController();
+        context.controller.abort(new CancelledError(`task ${context.gid} was cancelled while running`, { gid: context.gid }));
+      }
     }
   }
 
-  #abortPending(index: number): boolean {
-    const context = this.#contexts[index];
-    return (
-      context !== undefined &&
-      isAborted(this.#i32, this.#entries[index]) &&
-      context.controller?.signal.aborted !== true
-    );
+  /**
+   * An async task past its deadline: its submitter has settled it with TimeoutError already, so
+   * reply `timedOut` (which only gives the credit back), free its entry, then abort its signal.
+   * Whatever its promise does later is ignored (#ranAsync).
+   */
+  #stop(index: number, context: TaskContext): void {
+    const error = new TimeoutError(`task ${context.gid} passed its deadline and was stopped`, { gid: context.gid });
+    this.#inFlightAsync--;
+    this.#parts.safePoint.enter();
+    this.#ran(index, false, error, Outcome.timedOut);
+    this.#parts.safePoint.leave();
+    // Last: abort listeners are user code, and the entry they might look at is gone.
+    context.controller ??= new AbortController();
+    context.controller.abort(error);
   }
 
+  /**
+   * Claim entries are no condition: a full table grows, and one that cannot grow any more makes
+   * the worker fail what it claims (#refuse) rather than stop, since what it would wait for may
+   * be the very tasks in the ring.
+   */
   #mayClaim(): boolean {
-    return this.#preparing === 0 && this.#freeEntries.length > 0;
+    return this.#preparing === 0 && (this.#inFlightAsync === 0 || Atomics.load(this.#i32, Header.IDLE_WORKERS) === 0);
+  }
+
+  /**
+   * Counts this worker idle until it next claims a task. Set before it spins, so a worker with
+   * async tasks in flight leaves the next task to this one rather than race it.
+   */
+  #flagIdle(): void {
+    if (this.#flaggedIdle) return;
+    this.#flaggedIdle = true;
+    Atomics.store(this.#i32, this.#idleWord, 1);
+    Atomics.add(this.#i32, Header.IDLE_WORKERS, 1);
+  }
+
+  /**
+   * Called once this worker has claimed a task. Workers that left tasks to it may not be
+   * listening to the ring (they did not mean to claim): ring them if tasks are left there.
+   */
+  #unflagIdle(): void {
+    this.#flaggedIdle = false;
+    Atomics.store(this.#i32, this.#idleWord, 0);
+    Atomics.sub(this.#i32, Header.IDLE_WORKERS, 1);
+    if (!this.#parts.submissions.isEmpty()) wakeAll(this.#parts.submissions.dataBell);
   }
 
   #claimOne(): boolean {
     const { submissions } = this.#parts;
-    const i32 = this.#i32;
+    const ring = this.#i32;
     const slot = submissions.claim();
     if (slot < 0) return false;
     const position = submissions.claimedPosition;
-    const index = this.#freeEntries.pop()!;
-    const entry = this.#entries[index];
-    claimInto(i32, entry, slot);
+    if (this.#flaggedIdle) this.#unflagIdle();
+    const index = this.#table.take();
+    if (index < 0) {
+      this.#refuse(slot, position);
+      return true;
+    }
+    const { i32, entry } = this.#entries[index];
+    claimInto(i32, entry, ring, slot);
     // Swap the cancellation token only now: a cancel that fails from here on finds the task in
     // this claim table (and aborts it there); one that got in before us shows up in `token`.
-    const token = Atomics.exchange(i32, tokenWord(slot), ~position);
+    const token = Atomics.exchange(ring, tokenWord(slot), ~position);
     submissions.release(slot, position);
     if (token !== position) this.#drop(index, Outcome.cancelled);
-    else if (this.#expired(entry)) this.#dropExpired(index);
+    else if (this.#expired(index)) this.#dropExpired(index);
     else this.#start(index);
     return true;
   }
 
+  /**
+   * The claim table is as big as it may grow, every entry a task that has not settled: fail the
+   * task just claimed (its submitter gets the error), so the tasks this worker holds, which may
+   * be waiting on it, see an error instead of waiting forever.
+   */
+  #refuse(slot: number, position: number): void {
+    const { submissions, layout, worker } = this.#parts;
+    const ring = this.#i32;
+    const gid = gidOf(this.#f64, slot);
+    const token = Atomics.exchange(ring, tokenWord(slot), ~position);
+    const completion = { gid, ticket: ticketOf(ring, slot), reply: replyOf(ring, slot), generation: replyGenerationOf(ring, slot) };
+    const placement = placementOf(ring, slot);
+    const block = arenaBlockOf(ring, slot);
+    submissions.release(slot, position);
+    if (placement === Placement.arena) this.#parts.arena.free(block);
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gid));
+    if (token !== position) {
+      writeCompletion(this.#writer, { ...completion, outcome: Outcome.cancelled, value: undefined });
+      return;
+    }
+    const held = layout.claimSlots + layout.spillSlots;
+    const error = new QueueFullError(
+      `task ${gid} was not run: worker ${worker} already holds ${held} tasks that have not settled (maxTasksPerWorker), ` +
+        'most of them waiting on other tasks. Bound how many tasks wait at once (a pool or a group with a limit), or raise maxTasksPerWorker',
+      { gid },
+    );
+    this.#parts.counters.bump(Counter.started);
+    this.#parts.counters.bump(Counter.errors);
+    writeCompletion(this.#writer, { ...completion, outcome: Outcome.error, value: toWire(error) });
+  }
+
   /** A task whose deadline passed before it could start never starts. */
-  #expired(entry: number): boolean {
-    const deadline = deadlineOf(this.#f64, entry);
+  #expired(index: number): boolean {
+    const { f64, entry } = this.#entries[index];
+    const deadline = deadlineOf(f64, entry);
     return deadline !== 0 && Date.now() >= deadline;
   }
 
   #start(index: number): void {
-    const entry = this.#entries[index];
-    const placement = placementOf(this.#i32, entry);
+    const { i32, entry } = this.#entries[index];
+    const placement = placementOf(i32, entry);
     let compiled: Compiled | Promise<Compiled>;
     try {
-      compiled = this.#code.get(codeIdOf(this.#i32, entry));
+      compiled = this.#code.get(codeIdOf(i32, entry));
     } catch (error) {
       this.#parts.counters.bump(Counter.started);
       this.#complete(index, Outcome.error, toWire(error));
@@ -201,18 +315,18 @@ export class Executor {
       void this.#prepare(index, compiled, placement);
       return;
     }
-    this.#invoke(index, compiled, this.#readArgs(entry));
+    this.#invoke(index, compiled, this.#readArgs(index));
   }
 
   /** Waits for a module to load or for arguments that came by port, then runs the task. */
   async #prepare(index: number, compiled: Compiled | Promise<Compiled>, placement: number): Promise<void> {
-    const entry = this.#entries[index];
+    const { f64, entry } = this.#entries[index];
     let ready: Compiled;
     let args: unknown[];
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))).values);
+      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(f64, entry)))).values);
     } catch (error) {
       this.#parts.safePoint.enter();
       this.#failPreparation(index, placement, error);
@@ -221,7 +335,7 @@ export class Executor {
     }
     this.#parts.safePoint.enter();
     try {
-      if (placement !== Placement.port) args = this.#readArgs(entry);
+      if (placement !== Placement.port) args = this.#readArgs(index);
     } catch (error) {
       this.#failPreparation(index, placement, error);
       this.#parts.safePoint.leave();
@@ -229,8 +343,9 @@ export class Executor {
     }
     this.#inFlightAsync--;
     this.#preparing--;
-    if (this.#expired(entry)) this.#dropExpired(index);
+    if (this.#expired(index)) this.#dropExpired(index);
     else this.#invoke(index, ready, args!);
+    this.#recheckMarks = true;
     this.#parts.safePoint.leave();
     this.#kick?.();
   }
@@ -239,21 +354,23 @@ export class Executor {
   #failPreparation(index: number, placement: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, this.#entries[index]));
+    const { i32, entry } = this.#entries[index];
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
     this.#parts.counters.bump(Counter.started);
     this.#complete(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
   /** Decodes inline or arena arguments; the arena block is freed once the task is marked running. */
-  #readArgs(entry: number): unknown[] {
-    return decode(this.#parts.views, payloadAt(this.#i32, entry));
+  #readArgs(index: number): unknown[] {
+    const { i32, entry, views } = this.#entries[index];
+    // Inline arguments are in the entry, which may be in the spill table; an arena block is not.
+    if (placementOf(i32, entry) === Placement.arena) return decode(this.#parts.views, arenaBlockOf(i32, entry));
+    return decode(views, inlineAt(entry));
   }
 
   #invoke(index: number, compiled: Compiled, args: unknown[]): void {
-    const i32 = this.#i32;
-    const entry = this.#entries[index];
-    const f64 = this.#f64;
+    const { i32, f64, entry } = this.#entries[index];
     const nameId = nameIdOf(i32, entry);
     const trace = readTrace(i32, traceAt(entry), sampledOf(i32, entry), this.#lastTrace);
     this.#lastTrace = trace;
@@ -291,15 +408,17 @@ export class Executor {
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       this.#inFlightAsync++;
       (result as PromiseLike<unknown>).then(
-        (value) => this.#ranAsync(index, true, value),
-        (error: unknown) => this.#ranAsync(index, false, error),
+        (value) => this.#ranAsync(index, context, true, value),
+        (error: unknown) => this.#ranAsync(index, context, false, error),
       );
     } else {
       this.#handoffMs = this.#ran(index, true, result);
     }
   }
 
-  #ranAsync(index: number, ok: boolean, value: unknown): void {
+  #ranAsync(index: number, context: TaskContext, ok: boolean, value: unknown): void {
+    // A task stopped at its deadline has given up its entry, which may hold another task now.
+    if (this.#contexts[index] !== context) return;
     this.#inFlightAsync--;
     this.#parts.safePoint.enter();
     this.#ran(index, ok, value);
@@ -311,7 +430,7 @@ export class Executor {
    * A task's function returned, threw, or its promise settled: time it, run the hooks, reply.
    * Returns the time it ended (0 with metrics off).
    */
-  #ran(index: number, ok: boolean, value: unknown): number {
+  #ran(index: number, ok: boolean, value: unknown, outcome: number = ok ? Outcome.ok : Outcome.error): number {
     const timer = this.#parts.timer;
     const now = timer ? monotonicMs() : 0;
     if (timer) timer.ended(now, this.#startedAt[index]);
@@ -321,18 +440,22 @@ export class Executor {
       runAs(context, false, () => runAfter(context.gid, ok ? { ok, value } : { ok, error: value as Error }));
       this.#parts.safePoint.resume(depth);
     }
-    this.#complete(index, ok ? Outcome.ok : Outcome.error, ok ? value : toWire(value));
+    this.#complete(index, outcome, outcome === Outcome.ok ? value : outcome === Outcome.error ? toWire(value) : undefined);
     return now;
   }
 
   #complete(index: number, outcome: number, value: unknown): void {
-    const i32 = this.#i32;
-    const entry = this.#entries[index];
+    const { i32, f64, entry } = this.#entries[index];
     // Counted before the completion is published, so whoever sees the task settle sees it counted.
     if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
     else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    // This worker's last task, and none waiting: idle from now on, before the reply can make its
+    // submitter start another one (which a busier worker would otherwise take). Never in a burst.
+    if (this.#table.used === 1 && this.#inFlightAsync === 0 && this.#parts.endpoint.pendingCount === 0 && this.#parts.submissions.isEmpty()) {
+      this.#flagIdle();
+    }
     writeCompletion(this.#writer, {
-      gid: gidOf(this.#f64, entry),
+      gid: gidOf(f64, entry),
       ticket: ticketOf(i32, entry),
       reply: replyOf(i32, entry),
       generation: replyGenerationOf(i32, entry),
@@ -341,7 +464,7 @@ export class Executor {
     });
     this.#contexts[index] = undefined;
     setClaimState(i32, entry, ClaimState.free);
-    this.#freeEntries.push(index);
+    this.#table.give(index);
   }
 
   /**
@@ -349,10 +472,10 @@ export class Executor {
    * (which gets its credit back, and settles it if it has not already).
    */
   #drop(index: number, outcome: number): void {
-    const entry = this.#entries[index];
-    const placement = placementOf(this.#i32, entry);
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, entry));
-    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(this.#f64, entry)));
+    const { i32, f64, entry } = this.#entries[index];
+    const placement = placementOf(i32, entry);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(f64, entry)));
     this.#complete(index, outcome, undefined);
   }
 
@@ -380,25 +503,27 @@ export class Executor {
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
       return;
     }
-    const waits = [];
-    if (this.#mayClaim()) waits.push(armAsync(workBell));
-    // The inbox doorbell also carries cancels of running tasks (see Runtime.#abort).
-    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) waits.push(armAsync(ownInbox.dataBell));
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
+    // Listening to the ring even when leaving its tasks to an idle worker: that worker rings it
+    // once it is idle no more (#unflagIdle).
+    if (this.#preparing === 0) this.#workWatch.arm();
+    // The inbox doorbell also carries cancels and stops of running tasks (see Runtime.#abort).
+    if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) this.#inboxWatch.arm();
     // Re-check after arming: anything published before we armed is seen here, anything after
     // rings a bell we are now waiting on.
     const ready =
       (this.#mayClaim() && !submissions.isEmpty()) ||
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
-      this.#contexts.some((_, index) => this.#abortPending(index)) ||
+      (this.#inFlightAsync > 0 && this.#signalled()) ||
       this.#stopped();
-    if (!ready) await Promise.race([kicked, ...waits.map((wait) => wait.promise)]);
-    for (const wait of waits) wait.disarm();
+    if (!ready) await kicked;
+    this.#workWatch.disarm();
+    this.#inboxWatch.disarm();
     this.#kick = undefined;
   }
 
   #idle(): boolean {
-    return this.#inFlightAsync === 0 && this.#freeEntries.length === this.#entries.length && this.#parts.endpoint.pendingCount === 0;
+    return this.#inFlightAsync === 0 && this.#table.used === 0 && this.#parts.endpoint.pendingCount === 0;
   }
 
   #stopped(): boolean {

@@ -42,6 +42,7 @@ await new Executor({
   parcels: control,
   worker: boot.index,
   layout: boot.layout,
+  spill: boot.spill,
   timer: boot.metrics ? new TaskTimer(boot.buffer, boot.layout.statsBlocks[thread]) : undefined,
   safePoint,
 }).run();

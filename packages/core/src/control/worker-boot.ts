@@ -5,6 +5,8 @@ import type { Layout } from '../memory/layout.js';
 export interface WorkerBoot {
   buffer: SharedArrayBuffer;
   layout: Layout;
+  /** This worker's spill table (claim-table.ts): it outlives the worker, like the main buffer. */
+  spill: SharedArrayBuffer;
   /** Index of this worker in the pool; its inbox is `1 + index`. */
   index: number;
   generation: number;

@@ -18,8 +18,8 @@ export interface Bell {
 /**
  * Wakes every waiter on the bell, and costs two loads when nobody waits. Call it after the
  * store that publishes what the waiters wait for (both seq-cst): see the comment at the top.
- * Every waiter, not one: a worker that raced several bells leaves an abandoned waitAsync behind
- * (armAsync), and a single wake could land on it.
+ * Every waiter, not one: a worker keeps a waitAsync pending between its parks (BellWatch in the
+ * worker entry), and a single wake could land on it rather than on a thread waiting now.
  */
 export function ring(bell: Bell): void {
   if (Atomics.load(bell.i32, bell.waiters) !== 0) wakeAll(bell);
@@ -53,21 +53,4 @@ export async function waitAsync(bell: Bell, ready: () => boolean, timeoutMs?: nu
   } finally {
     Atomics.sub(bell.i32, bell.waiters, 1);
   }
-}
-
-/**
- * A waitAsync that can be abandoned: the worker races several bells and drops the losers, so
- * each must stop counting as a waiter when the race is over.
- */
-export function armAsync(bell: Bell, timeoutMs?: number): { promise: Promise<unknown>; disarm(): void } {
-  Atomics.add(bell.i32, bell.waiters, 1);
-  let armed = true;
-  const disarm = (): void => {
-    if (!armed) return;
-    armed = false;
-    Atomics.sub(bell.i32, bell.waiters, 1);
-  };
-  const seen = Atomics.load(bell.i32, bell.seq);
-  const result = Atomics.waitAsync(bell.i32, bell.seq, seen, timeoutMs);
-  return { promise: result.async ? result.value : Promise.resolve(result.value), disarm };
 }

@@ -9,7 +9,8 @@
  *   | inbox 0 (main)      |  completion rings, one per thread that submits: MPSC in practice
  *   | inbox 1..W (workers)|  (many workers complete into it, only its owner drains it)
  *   +---------------------+
- *   | worker 0..W-1       |  per worker: state line + claim table (copies of claimed slots)
+ *   | worker 0..W-1       |  per worker: state lines + claim table (copies of claimed slots;
+ *   |                     |  more in the worker's own growable spill table, claim-table.ts)
  *   +---------------------+
  *   | stats 0..W          |  one stats block per thread: counters, timing, histograms (@routine/stats)
  *   +---------------------+
@@ -33,8 +34,10 @@ export const LINE_INTS = LINE_BYTES / 4;
 export const Header = {
   /** RunState: workers leave their loop once they see `stopped`. */
   STATE: 0,
+  /** Workers with nothing to do (each also sets its WorkerWord.IDLE): see the executor's #mayClaim. */
+  IDLE_WORKERS: LINE_INTS,
 } as const;
-const HEADER_BYTES = LINE_BYTES;
+const HEADER_BYTES = 2 * LINE_BYTES;
 
 export const RunState = { running: 0, stopped: 1 } as const;
 
@@ -54,21 +57,26 @@ export const RingHeader = {
 export const RING_HEADER_BYTES = 6 * LINE_BYTES;
 
 /**
- * Per-worker control block: two control lines, then its claim table. GENERATION counts the
- * replacements of this worker, so completions meant for a dead predecessor can be told apart.
- * SAFETY says whether the worker may be terminated right now (see safety.ts); the worker writes
- * it on every task, so it has a line of its own.
+ * Per-worker control block: three control lines, then the fixed part of its claim table.
+ * GENERATION counts the replacements of this worker, so completions meant for a dead predecessor
+ * can be told apart. SAFETY says whether the worker may be terminated right now (see safety.ts);
+ * the worker writes it on every task, so it has a line of its own. SIGNALS is bumped by the main
+ * thread after it marks one of the worker's claim entries (an abort, a stop), so the worker looks
+ * through its table only when something was marked. IDLE is 1 while the worker has nothing to do
+ * and counts in Header.IDLE_WORKERS (the main thread takes it back if the worker dies so).
  */
-export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS } as const;
-export const WORKER_CONTROL_BYTES = 2 * LINE_BYTES;
+export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS } as const;
+export const WORKER_CONTROL_BYTES = 4 * LINE_BYTES;
 
 export interface LayoutOptions {
   workers: number;
   queueCapacity: number;
   /** Completion slots of a worker's own inbox (results of tasks it started itself). */
   workerInboxCapacity: number;
-  /** Tasks one worker may hold at once: running (async ones overlap) or being prepared. */
+  /** Entries of each worker's claim table kept in this buffer (claim-table.ts). */
   claimSlots: number;
+  /** Most entries of each worker's spill table, past which it claims no more (claim-table.ts). */
+  spillSlots: number;
   codeEntries: number;
   codeTextBytes: number;
   arenaBytes: number;

@@ -8,7 +8,8 @@
  *   int32  2 REF        submission: code table id; completion: Outcome
  *   int32  3 FLAGS      bits 0-1 payload placement (Placement), bit 2 ABORT_BIT (set in a claim
  *                       entry when the task is cancelled while running), bit 3 SAMPLED_BIT (the
- *                       trace's W3C sampled flag), bits 8-31 name id + 1
+ *                       trace's W3C sampled flag), bit 4 STOP_BIT (set in a claim entry when the
+ *                       task passed its deadline while running), bits 8-31 name id + 1
  *   int32  4 REPLY      inbox the completion goes to
  *   int32  5 REPLY_GEN  generation of that inbox's owner when the task was sent
  *   int32  6 TICKET     the submitter's local handle for the task, echoed in its completion
@@ -53,6 +54,7 @@ export const Placement = { inline: 0, arena: 1, port: 2 } as const;
 const PLACEMENT_MASK = 3;
 const ABORT_BIT = 1 << 2;
 const SAMPLED_BIT = 1 << 3;
+const STOP_BIT = 1 << 4;
 /** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
 const NAME_SHIFT = 8;
 
@@ -80,11 +82,6 @@ export function placementOf(i32: Int32Array, at: number): number {
 /** Byte offset of the arena block holding the payload (placement arena). */
 export function arenaBlockOf(i32: Int32Array, at: number): number {
   return i32[at + ARENA];
-}
-
-/** Byte offset of the payload: the arena block, or the slot's inline area. */
-export function payloadAt(i32: Int32Array, at: number): number {
-  return placementOf(i32, at) === Placement.arena ? i32[at + ARENA] : inlineAt(at);
 }
 
 /** Byte offset of a slot's inline payload area. */
@@ -223,12 +220,15 @@ export function outcomeOf(i32: Int32Array, at: number): number {
 // ---- claim entry ----------------------------------------------------------------------------
 
 /**
- * Copies a claimed ring slot into a claim entry and marks it claimed. The plain copy comes first
- * and the state store second, so whoever loads the state `claimed` sees the whole entry.
+ * Copies a claimed ring slot (in `ring`) into a claim entry (in `table`, which may be another
+ * buffer) and marks it claimed. The plain copy comes first and the state store second, so whoever
+ * loads the state `claimed` sees the whole entry; the ring's SEQ word is not copied, so a reader
+ * never takes a sequence number for a state.
  */
-export function claimInto(i32: Int32Array, entry: number, slot: number): void {
-  i32.copyWithin(entry, slot, slot + SLOT_INTS);
-  Atomics.store(i32, entry + SEQ, ClaimState.claimed);
+export function claimInto(table: Int32Array, entry: number, ring: Int32Array, slot: number): void {
+  if (table === ring) table.copyWithin(entry + SEQ + 1, slot + SEQ + 1, slot + SLOT_INTS);
+  else table.set(ring.subarray(slot + SEQ + 1, slot + SLOT_INTS), entry + SEQ + 1);
+  Atomics.store(table, entry + SEQ, ClaimState.claimed);
 }
 
 export function claimStateOf(i32: Int32Array, entry: number): number {
@@ -246,6 +246,15 @@ export function markAborted(i32: Int32Array, entry: number): void {
 
 export function isAborted(i32: Int32Array, entry: number): boolean {
   return (Atomics.load(i32, entry + FLAGS) & ABORT_BIT) !== 0;
+}
+
+/** Main thread: asks the worker holding this entry to stop its task, which passed its deadline. */
+export function markStopped(i32: Int32Array, entry: number): void {
+  Atomics.or(i32, entry + FLAGS, STOP_BIT);
+}
+
+export function isStopped(i32: Int32Array, entry: number): boolean {
+  return (Atomics.load(i32, entry + FLAGS) & STOP_BIT) !== 0;
 }
 
 /** Written over the inline payload, which is free once the arguments are decoded. */

@@ -7,12 +7,13 @@ export interface Views {
   readonly data: DataView;
 }
 
-export function viewsOf(buffer: ArrayBufferLike): Views {
+/** `bytes` fixes the views' length (of a growable buffer, which would otherwise be tracked). */
+export function viewsOf(buffer: ArrayBufferLike, bytes = buffer.byteLength): Views {
   return {
     buffer,
-    i32: new Int32Array(buffer),
-    f64: new Float64Array(buffer),
-    u8: new Uint8Array(buffer),
-    data: new DataView(buffer),
+    i32: new Int32Array(buffer, 0, bytes / 4),
+    f64: new Float64Array(buffer, 0, bytes / 8),
+    u8: new Uint8Array(buffer, 0, bytes),
+    data: new DataView(buffer, 0, bytes),
   };
 }

@@ -7,16 +7,16 @@
  */
 import { Counter, CounterBlock } from '@routine/stats';
 import {
-  argsKey, claimsOf, ClaimState, copySubmission, type CompletionWriter, type Endpoint, Fifo, gidOf, type Layout,
+  argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Fifo, gidOf, type Layout,
   Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
   setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
-  WorkerCrashError, writeCompletion,
+  WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion,
 } from '@routine/core';
 
 export interface RecoveryParts {
   layout: Layout;
   i32: Int32Array;
-  f64: Float64Array;
+  tables: ClaimTables;
   submissions: Ring;
   endpoint: Endpoint;
   writer: CompletionWriter;
@@ -55,7 +55,7 @@ export class Recovery {
    * of the tasks that failed with WorkerCrashError.
    */
   recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number[] {
-    const { layout, i32, f64 } = this.#parts;
+    const { layout, i32, tables } = this.#parts;
     // The dead worker's blocks have no writer until its replacement starts, so we may write them.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
     // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
@@ -64,11 +64,18 @@ export class Recovery {
     counters.bump(Counter.panics, BigInt(abandoned));
     counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
+    // A worker that died idle (terminated while parked) counts idle no more; the workers that
+    // left tasks to it must look at the ring again.
+    const idle = layout.workerBlocks[index] / 4 + WorkerWord.IDLE;
+    if (Atomics.exchange(i32, idle, 0) === 1) {
+      Atomics.sub(i32, Header.IDLE_WORKERS, 1);
+      wakeAll(this.#parts.submissions.dataBell);
+    }
     const panics: number[] = [];
-    for (const { entry, state } of claimsOf(layout, i32, index)) {
-      const record = recordOf(i32, entry);
+    for (const { entry, state, i32: table, f64 } of tables.claimsOf(index)) {
+      const record = recordOf(table, entry);
       const gid = gidOf(f64, entry);
-      setClaimState(i32, entry, ClaimState.free);
+      setClaimState(table, entry, ClaimState.free);
       if (state === ClaimState.claimed && this.#canRequeue(record, gid)) {
         this.#deferred.push({ record, gid });
         continue;

@@ -4,7 +4,7 @@
  * them is stuck in a synchronous loop.
  */
 import {
-  claimsOf, ClaimState, type CodeTable, gidOf, type Layout, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
+  ClaimState, type ClaimTables, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
   traceAt,
 } from '@routine/core';
 
@@ -18,12 +18,12 @@ export interface RunningTask {
   runningForMs: number;
 }
 
-export function readDump(layout: Layout, i32: Int32Array, f64: Float64Array, code: CodeTable): RunningTask[] {
+export function readDump(tables: ClaimTables, code: CodeTable): RunningTask[] {
   const now = Date.now();
   const running: RunningTask[] = [];
   // A snapshot: an entry read as running may finish while we read it, and then reads as the task
   // after it; a dump is a picture of a moment, not a synchronised view.
-  for (const { worker, entry, state } of claimsOf(layout, i32)) {
+  for (const { worker, entry, state, i32, f64 } of tables.claimsOf()) {
     if (state !== ClaimState.running) continue;
     const nameId = nameIdOf(i32, entry);
     running.push({

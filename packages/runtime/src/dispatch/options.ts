@@ -24,6 +24,12 @@ export interface RuntimeOptions {
    * task (see the README's benchmark), and stats() then throws.
    */
   metrics?: boolean;
+  /**
+   * Tasks one worker may hold at once, running or waiting (an async task that awaits a nested
+   * one, a channel, a timer); default 65536. Past it the worker fails the tasks it claims with
+   * QueueFullError instead of running them.
+   */
+  maxTasksPerWorker?: number;
 }
 
 export interface ResolvedOptions {
@@ -36,6 +42,9 @@ export interface ResolvedOptions {
 }
 
 const MAX_WORKERS = 1024;
+/** Claim entries of each worker kept in the runtime's buffer; the rest are spilled (claim-table.ts). */
+const FIXED_CLAIM_SLOTS = 64;
+const MAX_TASKS_PER_WORKER = 1 << 20;
 
 export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -62,13 +71,19 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   }
   const metrics = options.metrics ?? true;
   if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, got ${String(metrics)}`);
+  const maxTasksPerWorker = options.maxTasksPerWorker ?? 1 << 16;
+  if (!Number.isInteger(maxTasksPerWorker) || maxTasksPerWorker < 1 || maxTasksPerWorker > MAX_TASKS_PER_WORKER) {
+    throw new InvalidArgumentError(`maxTasksPerWorker must be a whole number from 1 to ${MAX_TASKS_PER_WORKER}, got ${String(maxTasksPerWorker)}`);
+  }
+  const claimSlots = Math.min(FIXED_CLAIM_SLOTS, maxTasksPerWorker);
   const setup = options.workerSetup;
   return {
     layout: {
       workers,
       queueCapacity,
       workerInboxCapacity: 1024,
-      claimSlots: 64,
+      claimSlots,
+      spillSlots: maxTasksPerWorker - claimSlots,
       codeEntries: 16384,
       codeTextBytes: 4 << 20,
       arenaBytes,

@@ -8,7 +8,7 @@
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import type { Logger } from 'pino';
 import {
-  type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
+  ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup,
@@ -37,6 +37,7 @@ export class Runtime {
   readonly #layout: Layout;
   readonly #buffer: SharedArrayBuffer;
   readonly #connection: Connection;
+  readonly #claims: ClaimTables;
   readonly #parcels = new ParcelStore();
   readonly #pool: WorkerPool;
   readonly #recovery: Recovery;
@@ -73,6 +74,8 @@ export class Runtime {
     for (const inbox of inboxes) inbox.initialize();
     arena.initialize();
     for (const offset of this.#layout.statsBlocks) initThreadStats(this.#buffer, offset);
+    const spills = createSpillTables(this.#layout);
+    this.#claims = new ClaimTables(this.#layout, views, spills);
     const writer: CompletionWriter = {
       views,
       inboxes,
@@ -86,6 +89,7 @@ export class Runtime {
     this.#pool = new WorkerPool({
       buffer: this.#buffer,
       layout: this.#layout,
+      spills,
       gidCounter: gidCounter(),
       parcels: this.#parcels,
       setup: this.#options.workerSetup,
@@ -98,7 +102,8 @@ export class Runtime {
     this.#stopper = new TaskStopper({
       layout: this.#layout,
       i32: views.i32,
-      f64: views.f64,
+      tables: this.#claims,
+      wake: (index) => wakeAll(this.#connection.inboxes[1 + index].dataBell),
       terminate: (index, gid) => {
         this.#stoppedFor.set(index, gid);
         this.#pool.terminateWorker(index);
@@ -107,7 +112,7 @@ export class Runtime {
     this.#recovery = new Recovery({
       layout: this.#layout,
       i32: views.i32,
-      f64: views.f64,
+      tables: this.#claims,
       submissions,
       endpoint: this.#connection.endpoint,
       writer,
@@ -220,8 +225,7 @@ export class Runtime {
 
   /** Every task running on this runtime's workers now, longest-running first (a goroutine dump). */
   dump(): RunningTask[] {
-    const { views, code } = this.#connection;
-    return readDump(this.#layout, views.i32, views.f64, code);
+    return readDump(this.#claims, this.#connection.code);
   }
 
   /**
@@ -308,12 +312,13 @@ export class Runtime {
    * returns; an async one at its next turn of the event loop.
    */
   #abort(gid: number): void {
-    const { views, inboxes } = this.#connection;
+    const { inboxes } = this.#connection;
     // A worker makes its claim entry visible before it swaps the task's token, so a task whose
     // cancel found it claimed is here, unless it has already finished.
-    const found = findClaim(this.#layout, views.i32, views.f64, gid);
+    const found = this.#claims.find(gid);
     if (!found) return;
-    markAborted(views.i32, found.entry);
+    markAborted(found.i32, found.entry);
+    this.#claims.signal(found.worker);
     wakeAll(inboxes[1 + found.worker].dataBell);
   }
 

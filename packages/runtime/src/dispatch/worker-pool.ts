@@ -11,6 +11,8 @@ import {
 export interface PoolOptions {
   buffer: SharedArrayBuffer;
   layout: Layout;
+  /** Each worker's spill table, handed to it and to its replacements. */
+  spills: readonly SharedArrayBuffer[];
   gidCounter: Int32Array;
   parcels: ParcelStore;
   setup?: string;
@@ -95,6 +97,7 @@ export class WorkerPool {
     const boot: WorkerBoot = {
       buffer,
       layout,
+      spill: this.#options.spills[index],
       index,
       generation: this.generation(index),
       gidCounter: this.#options.gidCounter,
