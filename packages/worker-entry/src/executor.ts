@@ -21,7 +21,7 @@ import {
   type CompletionWriter, type TaskContext, claimEntry, type SafePoint, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, payloadAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, ticketOf, replyOf, replyGenerationOf,
+  setClaimState, ticketOf, replyOf, replyGenerationOf, valuesOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { CodeCache, type Compiled } from './compile.js';
@@ -212,7 +212,7 @@ export class Executor {
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))).values);
+      if (placement === Placement.port) args = revive(valuesOf(await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))));
     } catch (error) {
       this.#parts.safePoint.enter();
       this.#failPreparation(index, placement, error);

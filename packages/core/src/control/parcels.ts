@@ -1,18 +1,30 @@
 /**
  * The port fallback for payloads the shared buffer cannot carry: values holding
- * SharedArrayBuffers (shared, not copied), `transfer()` lists (moved, not copied), and anything
- * the arena has no room for. Parcels are kept on the main thread, keyed by gid and direction; a
- * worker puts and takes them over its control port (comlink), the main thread directly.
+ * SharedArrayBuffers (shared, not copied), `transfer()` lists (moved, not copied), and payloads
+ * the arena has no room for right now (encoded as they would have been there, into a private
+ * buffer that is moved, not copied). Parcels are kept on the main thread, keyed by gid and
+ * direction; a worker puts and takes them over its control port (comlink), the main thread directly.
  *
  * A parcel may be asked for before it arrives (the slot that names it travels through shared
  * memory, faster than the message that carries it), so `take` waits for `put`.
  */
+import { decode } from '../codec/codec.js';
+import { viewsOf } from '../memory/views.js';
+
 export type ParcelKey = string;
 export const argsKey = (gid: number): ParcelKey => `${gid}:a`;
 export const resultKey = (gid: number): ParcelKey => `${gid}:r`;
 
-/** A parcel holds the values themselves, to be cloned (or moved) by postMessage. */
-export type Parcel = { values: unknown[] };
+/**
+ * A parcel holds the values themselves, to be cloned (or moved) by postMessage, or their encoding
+ * (codec.ts) when they were measured for shared memory that had no room.
+ */
+export type Parcel = { values: unknown[] } | { encoded: ArrayBuffer };
+
+/** The values a parcel carries. */
+export function valuesOf(parcel: Parcel): unknown[] {
+  return 'encoded' in parcel ? decode(viewsOf(parcel.encoded), 0) : parcel.values;
+}
 
 export interface ParcelClient {
   put(key: ParcelKey, parcel: Parcel, transferList: readonly ArrayBuffer[]): void;

@@ -11,7 +11,7 @@ import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
 import { type Arena } from '../memory/arena.js';
 import { type CodeTable } from '../memory/code-table.js';
 import { CodeIds } from './code-ids.js';
-import { decode, Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
+import { decode, Encoder, NEEDS_PORT, spillViews, UncloneableValue } from '../codec/codec.js';
 import { currentContext, tracePassedOn } from '../task/context.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
@@ -23,7 +23,7 @@ import {
   arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, Placement, placementOf, replyGenerationOf, ticketOf,
   tokenWord, writeSubmission,
 } from '../memory/slot.js';
-import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
+import { argsKey, resultKey, type ParcelClient, valuesOf } from '../control/parcels.js';
 import { type Ring } from '../memory/ring.js';
 import { Fifo } from '../queue/fifo.js';
 import { type Trace } from '../task/trace-id.js';
@@ -153,12 +153,12 @@ export class Endpoint {
     const gid = options?.gid ?? this.#parts.gids.next();
     if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
     let placement: number = Placement.inline;
-    if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {
-      // Shared memory cannot carry it (shared or moved buffers), or it could never fit the arena.
+    if (size === NEEDS_PORT) {
+      // Shared memory cannot carry it: shared or moved buffers.
       placement = Placement.port;
       this.#putParcel(argsKey(gid), args);
     } else if (size > INLINE_BYTES) {
-      placement = Placement.arena;
+      placement = Placement.arena; // or by port after all, if the arena has no room (#push)
     }
     const task = new TaskHandle<unknown>(gid, this.#cancel);
     task.codeId = codeId;
@@ -248,7 +248,7 @@ export class Endpoint {
       count++;
       if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
       if (placement === Placement.port) {
-        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, parcel.values[0]));
+        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, valuesOf(parcel)[0]));
       } else {
         this.#settle(ticket, gid, outcome, value);
       }
@@ -301,14 +301,20 @@ export class Endpoint {
 
   /**
    * Writes a task into the ring. `args` is undefined when they were detached into overflow.
-   * Returns false, having changed nothing, when this thread is out of credits, the ring is full, or
-   * the arena has no room for the payload yet (back-pressure: it frees as workers decode).
+   * Returns false, having changed nothing, when this thread is out of credits or the ring is full.
+   * A payload the arena has no room for now goes by port instead: waiting for room would hold up
+   * every task behind it, however small, for as long as the arena stays fragmented or full.
    */
   #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
     if (this.#inFlight >= this.#credits) return false;
     const { submissions, arena } = this.#parts;
-    const arenaBlock = task.placement === Placement.arena ? arena.allocate(task.size) : -1;
-    if (task.placement === Placement.arena && arenaBlock < 0) return false;
+    let arenaBlock = -1;
+    let spill: Views | undefined;
+    if (task.placement === Placement.arena) {
+      arenaBlock = arena.allocate(task.size);
+      // Allocated before the slot is reserved: past that point nothing may throw.
+      if (arenaBlock < 0) spill = spillViews(task.size);
+    }
     const slot = submissions.reserve();
     if (slot < 0) {
       if (arenaBlock >= 0) arena.free(arenaBlock);
@@ -317,7 +323,12 @@ export class Endpoint {
     // From here the slot must be published whatever happens: nothing below can throw.
     const position = submissions.reservedPosition;
     const { i32, f64 } = this.#views;
-    if (task.placement !== Placement.port) {
+    if (spill) {
+      this.#encoder.write(spill, 0, args ?? [], task.detached);
+      task.placement = Placement.port;
+      const encoded = spill.buffer as ArrayBuffer;
+      this.#parts.parcels.put(argsKey(task.gid), { encoded }, [encoded]);
+    } else if (task.placement !== Placement.port) {
       const target = arenaBlock >= 0 ? arenaBlock : inlineAt(slot);
       this.#encoder.write(this.#views, target, args ?? [], task.detached);
     }
