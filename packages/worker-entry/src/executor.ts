@@ -212,10 +212,10 @@ export class Executor {
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive(valuesOf(await this.#parts.parcels.take(argsKey(gidOf(this.#f64, entry)))));
+      if (placement === Placement.port) args = revive(valuesOf(await this.#parts.parcels.lend(argsKey(gidOf(this.#f64, entry)))));
     } catch (error) {
       this.#parts.safePoint.enter();
-      this.#failPreparation(index, placement, error);
+      this.#failPreparation(index, error);
       this.#parts.safePoint.leave();
       return;
     }
@@ -223,7 +223,7 @@ export class Executor {
     try {
       if (placement !== Placement.port) args = this.#readArgs(entry);
     } catch (error) {
-      this.#failPreparation(index, placement, error);
+      this.#failPreparation(index, error);
       this.#parts.safePoint.leave();
       return;
     }
@@ -236,12 +236,11 @@ export class Executor {
   }
 
   /** A task whose module or arguments could not be loaded fails with that error. */
-  #failPreparation(index: number, placement: number, error: unknown): void {
+  #failPreparation(index: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, this.#entries[index]));
     this.#parts.counters.bump(Counter.started);
-    this.#complete(index, Outcome.error, toWire(error));
+    this.#drop(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
@@ -273,7 +272,9 @@ export class Executor {
     setClaimState(i32, entry, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
-    if (placementOf(i32, entry) === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    const placement = placementOf(i32, entry);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(context.gid));
     this.#parts.counters.bump(Counter.started);
     this.#contexts[index] = context;
     let result: unknown;
@@ -345,15 +346,19 @@ export class Executor {
   }
 
   /**
-   * A task cancelled or timed out before it started: free what it held, and tell its submitter
-   * (which gets its credit back, and settles it if it has not already).
+   * A task cancelled or timed out before it started, or that could not be prepared: free what it
+   * held, and tell its submitter (which gets its credit back, and settles it if it has not already).
    */
-  #drop(index: number, outcome: number): void {
+  #drop(index: number, outcome: number, value: unknown = undefined): void {
     const entry = this.#entries[index];
     const placement = placementOf(this.#i32, entry);
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(this.#i32, entry));
-    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(this.#f64, entry)));
-    this.#complete(index, outcome, undefined);
+    const gid = gidOf(this.#f64, entry);
+    const arenaBlock = arenaBlockOf(this.#i32, entry);
+    this.#complete(index, outcome, value);
+    // Only once its entry is free: had we died before, the task would go back in the ring, and
+    // its next taker would find its arguments gone.
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlock);
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gid));
   }
 
   /** Its submitter counts the timeout; this worker knows it never started. */

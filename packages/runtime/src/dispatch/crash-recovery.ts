@@ -1,7 +1,8 @@
 /**
  * What happens to the tasks of a worker that died (a panic): read its claim table in shared
  * memory, fail the tasks it was running with WorkerCrashError, and put the ones it had claimed but
- * not started back into the ring, so they run elsewhere. Each task is settled exactly once: the
+ * not started back into the ring, so they run elsewhere (arguments that came by port included: the
+ * main thread lent them and still has them). Each task is settled exactly once: the
  * dead worker wrote no completion for a task whose entry is still `running` (it frees the entry
  * only after writing one).
  */
@@ -69,10 +70,15 @@ export class Recovery {
       const record = recordOf(i32, entry);
       const gid = gidOf(f64, entry);
       setClaimState(i32, entry, ClaimState.free);
-      if (state === ClaimState.claimed && this.#canRequeue(record, gid)) {
+      const byPort = placementOf(record, 0) === Placement.port;
+      if (state === ClaimState.claimed) {
+        // Arguments by port were only lent to the dead worker (parcels.ts): the next taker gets them.
+        if (byPort) this.#parts.parcels.reclaim(argsKey(gid));
         this.#deferred.push({ record, gid });
         continue;
       }
+      // Running: it may have died before it could drop the arguments it had been lent.
+      if (byPort) this.#parts.parcels.drop(argsKey(gid));
       if (gid === stoppedGid) {
         this.#deferred.push({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
@@ -95,11 +101,6 @@ export class Recovery {
       if (!(next.crash ? this.#complete(next, next.crash.error) : this.#requeue(next.record))) return;
       this.#deferred.shift();
     }
-  }
-
-  /** A task whose arguments came by port can only run again if the worker had not taken them. */
-  #canRequeue(record: Int32Array, gid: number): boolean {
-    return placementOf(record, 0) !== Placement.port || this.#parts.parcels.has(argsKey(gid));
   }
 
   #requeue(record: Int32Array): boolean {
