@@ -21,7 +21,7 @@ import {
   type CompletionWriter, type TaskContext, claimEntry, type SafePoint, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, payloadAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, ticketOf, replyOf, replyGenerationOf, valuesOf,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { CodeCache, type Compiled } from './compile.js';
@@ -191,8 +191,8 @@ export class Executor {
     try {
       compiled = this.#code.get(codeIdOf(this.#i32, entry));
     } catch (error) {
-      this.#parts.counters.bump(Counter.started);
-      this.#complete(index, Outcome.error, toWire(error));
+      this.#parts.counters.bump(Counter.unstarted);
+      this.#drop(index, Outcome.error, toWire(error));
       return;
     }
     if (compiled instanceof Promise || placement === Placement.port) {
@@ -239,7 +239,7 @@ export class Executor {
   #failPreparation(index: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    this.#parts.counters.bump(Counter.started);
+    this.#parts.counters.bump(Counter.unstarted);
     this.#drop(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
@@ -329,9 +329,9 @@ export class Executor {
   #complete(index: number, outcome: number, value: unknown): void {
     const i32 = this.#i32;
     const entry = this.#entries[index];
-    // Counted before the completion is published, so whoever sees the task settle sees it counted.
-    if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
-    else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    // Its outcome is counted by the thread that settles it (endpoint.ts); this worker counts
+    // only that it no longer runs it, before the completion is published.
+    if (claimStateOf(i32, entry) === ClaimState.running) this.#parts.counters.bump(Counter.ended);
     writeCompletion(this.#writer, {
       gid: gidOf(this.#f64, entry),
       ticket: ticketOf(i32, entry),

@@ -267,7 +267,7 @@ export class Endpoint {
       const task = this.#pending[ticket];
       if (task) {
         this.#untrack(task);
-        this.#finish(task, false, error, false);
+        this.#finish(task, Counter.cancelled, false, error, false);
       }
     }
     this.#overflow.drain();
@@ -357,9 +357,8 @@ export class Endpoint {
       this.#parts.onAbort?.(task.gid);
       return;
     }
-    this.#parts.counters.bump(Counter.cancelled);
     const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
-    this.#finish(task, false, error, false);
+    this.#finish(task, Counter.cancelled, false, error, false);
   };
 
   /** At the deadline: a queued task never runs; one a worker has is settled now and stopped. */
@@ -372,8 +371,7 @@ export class Endpoint {
   };
 
   #timedOut(task: TaskHandle<unknown>): void {
-    this.#parts.counters.bump(Counter.timeouts);
-    this.#finish(task, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
+    this.#finish(task, Counter.timeouts, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
   }
 
   /**
@@ -406,18 +404,26 @@ export class Endpoint {
       return;
     }
     if (outcome === Outcome.ok) {
-      this.#finish(task, true, value);
+      this.#finish(task, Counter.completed, true, value);
       return;
     }
     const crashed = outcome === Outcome.crashed;
     const error = crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
     (error as Error & { gid?: number }).gid = gid;
     // A panic is reported where the worker's death is noticed (see handlers.ts), not here too.
-    this.#finish(task, false, error, !crashed);
+    this.#finish(task, crashed ? Counter.panics : Counter.errors, false, error, !crashed);
   }
 
-  #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
-    if (!task.settle(ok, outcome)) return;
+  /**
+   * Settles a task, once, and counts its outcome: here and nowhere else, so a task that two parties
+   * could end (its deadline and its worker, a crash and its deadline) lands in exactly one counter,
+   * the one matching what its caller saw. Counted before the promise settles, so whoever sees the
+   * task settle sees it counted.
+   */
+  #finish(task: TaskHandle<unknown>, counter: number, ok: boolean, outcome: unknown, report = true): void {
+    if (task.settled) return;
+    this.#parts.counters.bump(counter);
+    task.settle(ok, outcome);
     if (this.#parts.launchHooks && hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
     if (!ok && report && !task.observed) this.#unobserved.suspect(task, outcome as Error);
   }

@@ -25,6 +25,12 @@ export interface RecoveryParts {
   generationOf(worker: number): number;
 }
 
+/** Tasks a thread launched whose outcome it has not counted: the ones it has not settled. */
+function unsettled(counters: CounterBlock): number {
+  const { launched, completed, errors, panics, cancelled, timeouts } = Counter;
+  return counters.read(launched) - [completed, errors, panics, cancelled, timeouts].reduce((sum, c) => sum + counters.read(c), 0);
+}
+
 /** Thrown by the main thread's waitForRoom: it may not block, so the record is retried later. */
 export class NoRoom extends Error {}
 
@@ -59,10 +65,12 @@ export class Recovery {
     const { layout, i32, f64 } = this.#parts;
     // The dead worker's blocks have no writer until its replacement starts, so we may write them.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
-    // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
-    // were in its memory, and the task that started them has failed with it.
+    // Nested tasks it started and had not yet settled will never be settled: the task that
+    // started them has failed with it, and so they count as panics, here, where that is decided.
+    // Those still in its own queue, not yet in the ring, never start (their arguments were in its
+    // memory); the others may still run elsewhere, unobserved.
     const abandoned = counters.read(Counter.waiting);
-    counters.bump(Counter.panics, BigInt(abandoned));
+    counters.bump(Counter.panics, BigInt(unsettled(counters)));
     counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
     const panics: number[] = [];
@@ -79,12 +87,13 @@ export class Recovery {
       }
       // Running: it may have died before it could drop the arguments it had been lent.
       if (byPort) this.#parts.parcels.drop(argsKey(gid));
+      // It no longer runs; its submitter counts its outcome when it settles it (or has already).
+      counters.bump(Counter.ended);
       if (gid === stoppedGid) {
         this.#deferred.push({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
       panics.push(gid);
-      counters.bump(Counter.panics);
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });
       if (cause === undefined) error.exitCode = exitCode;
