@@ -5,7 +5,7 @@ export { Encoder, decode } from './codec/codec.js';
 export { revive } from './codec/revive.js';
 export { transfer } from './codec/transfer.js';
 export { ControlClient, serveControl } from './control/control-plane.js';
-export { type ParcelClient, ParcelStore, argsKey } from './control/parcels.js';
+export { type ParcelClient, ParcelStore, argsKey, valuesOf } from './control/parcels.js';
 export { type WorkerBoot } from './control/worker-boot.js';
 export { type CompletionWriter, writeCompletion } from './endpoint/completion.js';
 export { type Connection, connect } from './endpoint/connect.js';

@@ -10,30 +10,42 @@
  *   +----------+---------+-----------+--------+--------+-----------+----------+---------+
  *
  * All are counters except `waiting`, a gauge the owner sets: tasks it holds behind a full ring.
- * `unstarted` follows on the same line (see below).
+ * `unstarted` and `ended` follow on the same line (see below).
+ *
+ * Each task lands in exactly one outcome counter (completed, errors, panics, cancelled, timeouts),
+ * bumped by the thread that settles it, at the moment it does (endpoint.ts), whoever else had a
+ * say: a task that times out while its worker still runs it is a timeout and nothing else. Tasks
+ * whose submitting worker died are counted as panics by the recovery, since nobody settles them.
+ * So once everything has settled, launched is the sum of the five.
  */
 export const Counter = {
   /** Tasks accepted by `go` (or a variant) on this thread. */
   launched: 0,
   /** Tasks whose function a worker has begun to call. */
   started: 1,
-  /** Tasks that returned or resolved. */
+  /** Tasks that returned or resolved. (This and the next four are the outcomes.) */
   completed: 2,
   /** Tasks that threw or rejected. */
   errors: 3,
   /** Tasks that failed because their worker died under them. */
   panics: 4,
-  /** Tasks cancelled before they started. */
+  /** Tasks cancelled before they started, or cut off by terminate(). */
   cancelled: 5,
   /** Tasks stopped at their deadline. */
   timeouts: 6,
   /** Gauge: tasks this thread holds in its own queue, waiting for room in the ring. */
   waiting: 7,
   /**
-   * Of the timeouts and panics, those that never started: timed out while queued, or lost with
-   * a worker that had not yet put them in the ring. (Cancelled tasks never start either.)
+   * Tasks that settled without starting, other than cancelled ones: timed out while queued,
+   * failed to load their code or arguments, or lost with a worker that had not yet put them in
+   * the ring.
    */
   unstarted: 8,
+  /**
+   * Tasks that stopped running on a worker (returned, threw, were stopped, or died with it),
+   * counted in that worker's block: `started - ended` is what it runs now.
+   */
+  ended: 9,
 } as const;
 export type CounterName = keyof typeof Counter;
 

@@ -13,7 +13,7 @@ export interface PrometheusOptions {
   labels?: Record<string, string>;
 }
 
-const COUNTER_HELP: Record<Exclude<CounterName, 'waiting' | 'unstarted'>, string> = {
+const COUNTER_HELP: Record<Exclude<CounterName, 'waiting' | 'unstarted' | 'ended'>, string> = {
   launched: 'Tasks accepted by go() or a variant.',
   started: 'Tasks whose function a worker began to call.',
   completed: 'Tasks that returned or resolved.',
@@ -52,7 +52,7 @@ export function toPrometheus(stats: DetailedSnapshot, options: PrometheusOptions
   };
 
   for (const counter of COUNTER_NAMES) {
-    if (counter === 'waiting' || counter === 'unstarted') continue;
+    if (counter === 'waiting' || counter === 'unstarted' || counter === 'ended') continue;
     sample(family(`tasks_${counter}_total`, 'counter', COUNTER_HELP[counter]), stats[counter]);
   }
   sample(family('tasks_active', 'gauge', 'Tasks running on a worker now.'), stats.active);

@@ -46,26 +46,24 @@ export interface SnapshotSource {
 }
 
 /**
- * Reads the counters and histograms without stopping anyone. `active` and `queued` are derived
- * from counters that different threads bump, so a snapshot taken mid-flight can be off by the
- * tasks that moved between two reads; both are clamped at zero.
+ * Reads the counters and histograms without stopping anyone. `active` (started - ended, counted by
+ * the workers) and `queued` are derived from counters that different threads bump, so a snapshot
+ * taken mid-flight can be off by the tasks that moved between two reads; both are clamped at zero.
  */
 export function snapshot(source: SnapshotSource): DetailedSnapshot {
   const { buffer, threadBlocks, workerBlocks, startedMs, nowMs } = source;
   const totals = sumCounters(buffer, threadBlocks);
-  const settledAfterStart = totals.completed + totals.errors + totals.panics + totals.timeouts - totals.unstarted;
   const uptimeMs = Math.max(0, nowMs - startedMs);
   const waitTime = emptyHistogram();
   const runTime = emptyHistogram();
   const workers = workerBlocks.map((offset, id) => {
     const own = sumCounters(buffer, [offset]);
-    const ended = own.completed + own.errors + own.panics + own.timeouts - own.unstarted;
     const timing = readTiming(buffer, offset, nowMs);
     addHistogram(waitTime, timing.wait);
     addHistogram(runTime, timing.run);
     return {
       id,
-      busy: Math.max(0, own.started - ended),
+      busy: Math.max(0, own.started - own.ended),
       tasks: own.started,
       busyMs: timing.busyMs,
       utilization: uptimeMs > 0 ? Math.min(1, timing.busyMs / uptimeMs) : 0,
@@ -73,7 +71,7 @@ export function snapshot(source: SnapshotSource): DetailedSnapshot {
   });
   return {
     ...totals,
-    active: Math.max(0, totals.started - settledAfterStart),
+    active: Math.max(0, totals.started - totals.ended),
     queued: Math.max(0, totals.launched - totals.started - totals.cancelled - totals.unstarted),
     workers,
     waitTime: summarize(waitTime),

@@ -27,7 +27,7 @@ import {
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, ticketOf, replyOf, replyGenerationOf,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { BellWatch } from './bell-watch.js';
@@ -286,8 +286,8 @@ export class Executor {
         'most of them waiting on other tasks. Bound how many tasks wait at once (a pool or a group with a limit), or raise maxTasksPerWorker',
       { gid },
     );
-    this.#parts.counters.bump(Counter.started);
-    this.#parts.counters.bump(Counter.errors);
+    // Its submitter counts the error when it settles it (endpoint.ts); it never started here.
+    this.#parts.counters.bump(Counter.unstarted);
     writeCompletion(this.#writer, { ...completion, outcome: Outcome.error, value: toWire(error) });
   }
 
@@ -305,8 +305,8 @@ export class Executor {
     try {
       compiled = this.#code.get(codeIdOf(i32, entry));
     } catch (error) {
-      this.#parts.counters.bump(Counter.started);
-      this.#complete(index, Outcome.error, toWire(error));
+      this.#parts.counters.bump(Counter.unstarted);
+      this.#drop(index, Outcome.error, toWire(error));
       return;
     }
     if (compiled instanceof Promise || placement === Placement.port) {
@@ -326,10 +326,10 @@ export class Executor {
     try {
       ready = await compiled;
       // Arguments that had to come by port are the ones that may hold shared primitives.
-      if (placement === Placement.port) args = revive((await this.#parts.parcels.take(argsKey(gidOf(f64, entry)))).values);
+      if (placement === Placement.port) args = revive(valuesOf(await this.#parts.parcels.lend(argsKey(gidOf(f64, entry)))));
     } catch (error) {
       this.#parts.safePoint.enter();
-      this.#failPreparation(index, placement, error);
+      this.#failPreparation(index, error);
       this.#parts.safePoint.leave();
       return;
     }
@@ -337,7 +337,7 @@ export class Executor {
     try {
       if (placement !== Placement.port) args = this.#readArgs(index);
     } catch (error) {
-      this.#failPreparation(index, placement, error);
+      this.#failPreparation(index, error);
       this.#parts.safePoint.leave();
       return;
     }
@@ -351,13 +351,11 @@ export class Executor {
   }
 
   /** A task whose module or arguments could not be loaded fails with that error. */
-  #failPreparation(index: number, placement: number, error: unknown): void {
+  #failPreparation(index: number, error: unknown): void {
     this.#inFlightAsync--;
     this.#preparing--;
-    const { i32, entry } = this.#entries[index];
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
-    this.#parts.counters.bump(Counter.started);
-    this.#complete(index, Outcome.error, toWire(error));
+    this.#parts.counters.bump(Counter.unstarted);
+    this.#drop(index, Outcome.error, toWire(error));
     this.#kick?.();
   }
 
@@ -390,7 +388,9 @@ export class Executor {
     setClaimState(i32, entry, ClaimState.running);
     // Freed only now: had we died before `running`, the main thread would put the task back in
     // the ring, arguments and all.
-    if (placementOf(i32, entry) === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    const placement = placementOf(i32, entry);
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(context.gid));
     this.#parts.counters.bump(Counter.started);
     this.#contexts[index] = context;
     let result: unknown;
@@ -446,9 +446,9 @@ export class Executor {
 
   #complete(index: number, outcome: number, value: unknown): void {
     const { i32, f64, entry } = this.#entries[index];
-    // Counted before the completion is published, so whoever sees the task settle sees it counted.
-    if (outcome === Outcome.ok) this.#parts.counters.bump(Counter.completed);
-    else if (outcome === Outcome.error) this.#parts.counters.bump(Counter.errors);
+    // Its outcome is counted by the thread that settles it (endpoint.ts); this worker counts
+    // only that it no longer runs it, before the completion is published.
+    if (claimStateOf(i32, entry) === ClaimState.running) this.#parts.counters.bump(Counter.ended);
     // This worker's last task, and none waiting: idle from now on, before the reply can make its
     // submitter start another one (which a busier worker would otherwise take). Never in a burst.
     if (this.#table.used === 1 && this.#inFlightAsync === 0 && this.#parts.endpoint.pendingCount === 0 && this.#parts.submissions.isEmpty()) {
@@ -468,15 +468,19 @@ export class Executor {
   }
 
   /**
-   * A task cancelled or timed out before it started: free what it held, and tell its submitter
-   * (which gets its credit back, and settles it if it has not already).
+   * A task cancelled or timed out before it started, or that could not be prepared: free what it
+   * held, and tell its submitter (which gets its credit back, and settles it if it has not already).
    */
-  #drop(index: number, outcome: number): void {
+  #drop(index: number, outcome: number, value: unknown = undefined): void {
     const { i32, f64, entry } = this.#entries[index];
     const placement = placementOf(i32, entry);
-    if (placement === Placement.arena) this.#parts.arena.free(arenaBlockOf(i32, entry));
-    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gidOf(f64, entry)));
-    this.#complete(index, outcome, undefined);
+    const gid = gidOf(f64, entry);
+    const arenaBlock = arenaBlockOf(i32, entry);
+    this.#complete(index, outcome, value);
+    // Only once its entry is free: had we died before, the task would go back in the ring, and
+    // its next taker would find its arguments gone.
+    if (placement === Placement.arena) this.#parts.arena.free(arenaBlock);
+    else if (placement === Placement.port) this.#parts.parcels.drop(argsKey(gid));
   }
 
   /** Its submitter counts the timeout; this worker knows it never started. */

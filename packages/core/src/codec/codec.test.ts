@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decode, Encoder, NEEDS_PORT, UncloneableValue } from './codec.js';
+import { decode, Encoder, NEEDS_PORT, spillViews, UncloneableValue } from './codec.js';
+import { valuesOf } from '../control/parcels.js';
 import { transfer } from './transfer.js';
 import { viewsOf } from '../memory/views.js';
 
@@ -15,6 +16,20 @@ function roundTrip(values: unknown[]): unknown[] {
 }
 
 describe('codec', () => {
+  it('an encoding spilled into a private buffer reads back as a parcel, from a buffer that can be moved', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.jsonValue(), fc.string(), fc.double(), fc.constant(undefined))), fc.nat({ max: 300 }), (values, length) => {
+        const all = [...values, new Float64Array(length).map((_, i) => i / 3)];
+        const encoder = new Encoder();
+        const size = encoder.measure(all) as number;
+        const views = spillViews(size);
+        encoder.write(views, 0, all);
+        expect(views.buffer).toBeInstanceOf(ArrayBuffer);
+        expect(valuesOf({ encoded: structuredClone(views.buffer as ArrayBuffer) })).toEqual(all);
+      }),
+    );
+  });
+
   it('round-trips anything structured clone accepts', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.jsonValue(), fc.string(), fc.double(), fc.boolean(), fc.constant(undefined), fc.bigInt())), (values) => {

@@ -12,10 +12,11 @@
  *
  * Values that structured clone handles but `v8.serialize` cannot on its own (SharedArrayBuffers,
  * which must be shared rather than copied) and `transfer()` wrappers make `measure` return
- * NEEDS_PORT: those travel by postMessage (parcels.ts).
+ * NEEDS_PORT: those travel by postMessage (parcels.ts). So does an encoding that found no room in
+ * the arena, written into a buffer of its own (`spillViews`).
  */
 import { DefaultSerializer, deserialize } from 'node:v8';
-import type { Views } from '../memory/views.js';
+import { type Views, viewsOf } from '../memory/views.js';
 import { Transfer } from './transfer.js';
 
 const Tag = {
@@ -209,6 +210,15 @@ export class Encoder {
     this.#blobs = null;
     return at - offset;
   }
+}
+
+/**
+ * A private buffer for an encoding of `size` bytes that found no room in shared memory: it goes
+ * by port as a parcel, and is decoded there just as from the arena (parcels.ts).
+ */
+export function spillViews(size: number): Views {
+  // Rounded to 8 bytes: a Float64Array view needs a whole number of them.
+  return viewsOf(new ArrayBuffer((size + 7) & ~7));
 }
 
 /** Reads what `Encoder.write` wrote. Every value is a fresh copy owned by the caller. */

@@ -1,8 +1,8 @@
 /**
  * The control plane: what is rare enough to go by message rather than shared memory. The parcel
  * store (parcels.ts): a worker puts parcels one-way on a plain port, so a value that cannot be
- * cloned fails at once in `put`, and takes or drops them through comlink calls on the control
- * port. And stopping a task past its deadline, which only the main thread can do (it holds the
+ * cloned fails at once in `put`, and takes (results), borrows (arguments) or drops them through
+ * comlink calls on the control port. And stopping a task past its deadline, which only the main thread can do (it holds the
  * Worker handles).
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -12,6 +12,7 @@ import type { Parcel, ParcelClient, ParcelStore } from './parcels.js';
 
 export interface ControlApi {
   takeParcel(key: string): Promise<Parcel>;
+  lendParcel(key: string): Promise<Parcel>;
   dropParcel(key: string): void;
   watchDeadline(gid: number, timeoutMs: number): void;
   abortTask(gid: number): void;
@@ -46,10 +47,19 @@ export function serveControl(control: MessagePort, parcels: MessagePort, service
       if (!alive()) return new Promise<never>(() => {});
       const { parcel, transferList } = await store.takeWithTransfers(key);
       if (!alive()) {
-        store.put(key, parcel, transferList); // it died while we waited for the parcel to arrive
+        store.receive(key, parcel, transferList); // it died while we waited for the parcel to arrive
         return new Promise<never>(() => {});
       }
       return transfer(parcel, [...transferList]);
+    },
+    async lendParcel(key) {
+      if (!alive()) return new Promise<never>(() => {});
+      const parcel = await store.lend(key);
+      if (!alive()) {
+        store.reclaim(key); // it died while we waited for the parcel to arrive
+        return new Promise<never>(() => {});
+      }
+      return parcel; // cloned, not moved: the store keeps it until the task runs
     },
     dropParcel(key) {
       if (alive()) store.drop(key);
@@ -62,7 +72,7 @@ export function serveControl(control: MessagePort, parcels: MessagePort, service
     },
   };
   expose(api, nodeEndpoint(control));
-  parcels.on('message', ({ key, parcel, transferList }: ParcelMessage) => store.put(key, parcel, transferList));
+  parcels.on('message', ({ key, parcel, transferList }: ParcelMessage) => store.receive(key, parcel, transferList));
   // Idle workers must never keep the process alive, and neither may their ports.
   control.unref();
   parcels.unref();
@@ -85,6 +95,10 @@ export class ControlClient implements ParcelClient {
 
   take(key: string): Promise<Parcel> {
     return this.#control.takeParcel(key) as Promise<Parcel>;
+  }
+
+  lend(key: string): Promise<Parcel> {
+    return this.#control.lendParcel(key) as Promise<Parcel>;
   }
 
   drop(key: string): void {

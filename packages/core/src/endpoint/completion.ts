@@ -3,7 +3,7 @@
  * every task they run; the main thread does it for the tasks of a worker that died.
  */
 import type { Arena } from '../memory/arena.js';
-import { Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
+import { Encoder, NEEDS_PORT, spillViews, UncloneableValue } from '../codec/codec.js';
 import { uncloneable } from './endpoint.js';
 import { INLINE_BYTES, inlineAt, Outcome, Placement, writeCompletionSlot } from '../memory/slot.js';
 import { resultKey, type ParcelClient } from '../control/parcels.js';
@@ -52,27 +52,37 @@ export function writeCompletion(writer: CompletionWriter, completion: Completion
   }
   let placement: number = Placement.inline;
   let arenaBlock = -1;
+  let spill: Views | undefined;
   if (size === NEEDS_PORT) placement = Placement.port;
   else if (size > INLINE_BYTES) {
     arenaBlock = writer.arena.allocate(size);
-    if (arenaBlock < 0) {
-      placement = Placement.port;
-      writer.parcels.put(resultKey(completion.gid), { values }, []);
-    } else {
-      placement = Placement.arena;
-    }
+    // No room in the arena now: the encoding goes by port, so a result never waits for arena
+    // space (the thread that frees it may be the very one waiting for this result).
+    placement = arenaBlock < 0 ? Placement.port : Placement.arena;
+    if (arenaBlock < 0) spill = spillViews(size);
   }
-  // Nothing below throws: a reserved slot must always be published.
   const inbox = writer.inboxes[completion.reply];
   let slot = inbox.reserve();
-  while (slot < 0) {
-    writer.waitForRoom(inbox);
-    slot = inbox.reserve();
+  try {
+    while (slot < 0) {
+      writer.waitForRoom(inbox);
+      slot = inbox.reserve();
+    }
+  } catch (noRoom) {
+    // The caller retries later (the main thread may not wait): give back what it would hold.
+    if (arenaBlock >= 0) writer.arena.free(arenaBlock);
+    throw noRoom;
   }
+  // Nothing below throws: a reserved slot must always be published.
   const position = inbox.reservedPosition;
   const { i32, f64 } = writer.views;
   if (placement === Placement.inline) writer.encoder.write(writer.views, inlineAt(slot), values);
   else if (placement === Placement.arena) writer.encoder.write(writer.views, arenaBlock, values);
+  else if (spill) {
+    writer.encoder.write(spill, 0, values);
+    const encoded = spill.buffer as ArrayBuffer;
+    writer.parcels.put(resultKey(completion.gid), { encoded }, [encoded]);
+  }
   writeCompletionSlot(i32, f64, slot, completion.gid, completion.ticket, completion.generation, outcome, placement, arenaBlock);
   inbox.publish(slot, position);
 }

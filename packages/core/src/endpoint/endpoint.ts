@@ -11,7 +11,7 @@ import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
 import type { Arena } from '../memory/arena.js';
 import type { CodeTable } from '../memory/code-table.js';
 import { CodeIds } from './code-ids.js';
-import { decode, Encoder, NEEDS_PORT, UncloneableValue } from '../codec/codec.js';
+import { decode, Encoder, NEEDS_PORT, spillViews, UncloneableValue } from '../codec/codec.js';
 import { currentContext, tracePassedOn } from '../task/context.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
@@ -23,7 +23,7 @@ import {
   arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, Placement, placementOf, replyGenerationOf, ticketOf,
   tokenWord, writeSubmission,
 } from '../memory/slot.js';
-import { argsKey, resultKey, type ParcelClient } from '../control/parcels.js';
+import { argsKey, resultKey, type ParcelClient, valuesOf } from '../control/parcels.js';
 import type { Ring } from '../memory/ring.js';
 import { Fifo } from '../queue/fifo.js';
 import type { Trace } from '../task/trace-id.js';
@@ -153,12 +153,12 @@ export class Endpoint {
     const gid = options?.gid ?? this.#parts.gids.next();
     if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
     let placement: number = Placement.inline;
-    if (size === NEEDS_PORT || size > this.#parts.arena.largestBlock) {
-      // Shared memory cannot carry it (shared or moved buffers), or it could never fit the arena.
+    if (size === NEEDS_PORT) {
+      // Shared memory cannot carry it: shared or moved buffers.
       placement = Placement.port;
       this.#putParcel(argsKey(gid), args);
     } else if (size > INLINE_BYTES) {
-      placement = Placement.arena;
+      placement = Placement.arena; // or by port after all, if the arena has no room (#push)
     }
     const task = new TaskHandle<unknown>(gid, this.#cancel);
     task.codeId = codeId;
@@ -248,7 +248,7 @@ export class Endpoint {
       count++;
       if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
       if (placement === Placement.port) {
-        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, parcel.values[0]));
+        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, valuesOf(parcel)[0]));
       } else {
         this.#settle(ticket, gid, outcome, value);
       }
@@ -267,7 +267,7 @@ export class Endpoint {
       const task = this.#pending[ticket];
       if (task) {
         this.#untrack(task);
-        this.#finish(task, false, error, false);
+        this.#finish(task, Counter.cancelled, false, error, false);
       }
     }
     this.#overflow.drain();
@@ -301,14 +301,20 @@ export class Endpoint {
 
   /**
    * Writes a task into the ring. `args` is undefined when they were detached into overflow.
-   * Returns false, having changed nothing, when this thread is out of credits, the ring is full, or
-   * the arena has no room for the payload yet (back-pressure: it frees as workers decode).
+   * Returns false, having changed nothing, when this thread is out of credits or the ring is full.
+   * A payload the arena has no room for now goes by port instead: waiting for room would hold up
+   * every task behind it, however small, for as long as the arena stays fragmented or full.
    */
   #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
     if (this.#inFlight >= this.#credits) return false;
     const { submissions, arena } = this.#parts;
-    const arenaBlock = task.placement === Placement.arena ? arena.allocate(task.size) : -1;
-    if (task.placement === Placement.arena && arenaBlock < 0) return false;
+    let arenaBlock = -1;
+    let spill: Views | undefined;
+    if (task.placement === Placement.arena) {
+      arenaBlock = arena.allocate(task.size);
+      // Allocated before the slot is reserved: past that point nothing may throw.
+      if (arenaBlock < 0) spill = spillViews(task.size);
+    }
     const slot = submissions.reserve();
     if (slot < 0) {
       if (arenaBlock >= 0) arena.free(arenaBlock);
@@ -317,7 +323,12 @@ export class Endpoint {
     // From here the slot must be published whatever happens: nothing below can throw.
     const position = submissions.reservedPosition;
     const { i32, f64 } = this.#views;
-    if (task.placement !== Placement.port) {
+    if (spill) {
+      this.#encoder.write(spill, 0, args ?? [], task.detached);
+      task.placement = Placement.port;
+      const encoded = spill.buffer as ArrayBuffer;
+      this.#parts.parcels.put(argsKey(task.gid), { encoded }, [encoded]);
+    } else if (task.placement !== Placement.port) {
       const target = arenaBlock >= 0 ? arenaBlock : inlineAt(slot);
       this.#encoder.write(this.#views, target, args ?? [], task.detached);
     }
@@ -346,9 +357,8 @@ export class Endpoint {
       this.#parts.onAbort?.(task.gid);
       return;
     }
-    this.#parts.counters.bump(Counter.cancelled);
     const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
-    this.#finish(task, false, error, false);
+    this.#finish(task, Counter.cancelled, false, error, false);
   };
 
   /** At the deadline: a queued task never runs; one a worker has is settled now and stopped. */
@@ -361,8 +371,7 @@ export class Endpoint {
   };
 
   #timedOut(task: TaskHandle<unknown>): void {
-    this.#parts.counters.bump(Counter.timeouts);
-    this.#finish(task, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
+    this.#finish(task, Counter.timeouts, false, new TimeoutError(`task ${task.gid} did not finish within ${task.timeoutMs} ms`, { gid: task.gid }));
   }
 
   /**
@@ -395,18 +404,26 @@ export class Endpoint {
       return;
     }
     if (outcome === Outcome.ok) {
-      this.#finish(task, true, value);
+      this.#finish(task, Counter.completed, true, value);
       return;
     }
     const crashed = outcome === Outcome.crashed;
     const error = crashed ? crashError(value as WireError, gid) : fromWire(value as WireError);
     (error as Error & { gid?: number }).gid = gid;
     // A panic is reported where the worker's death is noticed (see handlers.ts), not here too.
-    this.#finish(task, false, error, !crashed);
+    this.#finish(task, crashed ? Counter.panics : Counter.errors, false, error, !crashed);
   }
 
-  #finish(task: TaskHandle<unknown>, ok: boolean, outcome: unknown, report = true): void {
-    if (!task.settle(ok, outcome)) return;
+  /**
+   * Settles a task, once, and counts its outcome: here and nowhere else, so a task that two parties
+   * could end (its deadline and its worker, a crash and its deadline) lands in exactly one counter,
+   * the one matching what its caller saw. Counted before the promise settles, so whoever sees the
+   * task settle sees it counted.
+   */
+  #finish(task: TaskHandle<unknown>, counter: number, ok: boolean, outcome: unknown, report = true): void {
+    if (task.settled) return;
+    this.#parts.counters.bump(counter);
+    task.settle(ok, outcome);
     if (this.#parts.launchHooks && hasAfterHooks()) runAfter(task.gid, ok ? { ok, value: outcome } : { ok, error: outcome as Error });
     if (!ok && report && !task.observed) this.#unobserved.suspect(task, outcome as Error);
   }

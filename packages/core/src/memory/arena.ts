@@ -1,92 +1,200 @@
 /**
  * The shared arena: payloads too big for a slot's 64 inline bytes.
  *
- *   +-----------+-----------+----------------------------------+-----------------------------+
- *   | LOCK      | TOP       | FREE[0..CLASSES-1]               | blocks ...                  |
- *   | (line 0)  | (line 1)  | (lines 2-5: one head per class)  |                             |
- *   +-----------+-----------+----------------------------------+-----------------------------+
- *   block = [class:int32][next:int32][data...], data 8-byte aligned
+ *   +-----------+-----------+-------------------+----------------------------+---------------+
+ *   | LOCK      | USED      | BITMAP            | FREE[0..BINS-1]            | blocks ...    |
+ *   | (line 0)  | (line 1)  | (line 2: 4 words) | (lines 3-6: one head/bin)  |               |
+ *   +-----------+-----------+-------------------+----------------------------+---------------+
+ *   block      = [size|USED_BIT:int32][prevSize:int32][data...]      data 8-byte aligned
+ *   free block = [size:int32][prevSize:int32][nextFree:int32][prevFree:int32]...
  *
- * Block sizes: 128 bytes, then four classes per power of two (2^k * 1.25, 1.5, 1.75, 2), so a
- * payload wastes at most a fifth of its block; a 64 KiB array takes an 80 KiB block, not 128.
- * Blocks come from a bump pointer and go back to a free list per class (no coalescing: simple,
- * and a workload's payload sizes rarely drift). The lock is a spin lock
- * held only for a handful of loads and stores, never across a task. When the arena is full
- * `allocate` returns -1: a submitter keeps the task queued until blocks come back (endpoint.ts),
- * a completion goes by message port instead (completion.ts).
+ * A boundary-tag allocator: a block is exactly as big as its payload (rounded up to 8 bytes), cut
+ * from a free block whose remainder stays free, and a freed block merges with free neighbours at
+ * once (`prevSize` finds the one before it). So any mix of sizes can always use every free byte
+ * that is contiguous: freeing everything gives back one block spanning the arena, and no size
+ * ever waits for blocks of its own size to come back.
+ *
+ * Free blocks are kept in bins, four per power of two, by their size rounded down; a bitmap of
+ * non-empty bins finds the next one up in a few instructions. Positions inside the arena are byte
+ * offsets from its start (the header occupies offset 0, so 0 means "none"), which keeps them in an
+ * int32 whatever the buffer's size.
+ *
+ * The lock is a spin lock held only for a handful of loads and stores, never across a task. When
+ * no free block is big enough, `allocate` returns -1 and the caller sends the payload by port
+ * instead (endpoint.ts, completion.ts): nobody ever waits for arena space.
  */
 import { LINE_INTS, LINE_BYTES } from './layout.js';
 import type { Views } from './views.js';
 
-const MIN_SHIFT = 7; // 128-byte smallest block
-const MAX_SHIFT = 29; // largest block 2^30 bytes
-const CLASSES = 1 + (MAX_SHIFT - MIN_SHIFT + 1) * 4;
+const MIN_SHIFT = 4; // a free block holds its two links after the header: 16 bytes at least
+const MIN_BLOCK = 1 << MIN_SHIFT;
+const MAX_SHIFT = 30; // sizes stay below 2^31
+const BINS = (MAX_SHIFT - MIN_SHIFT + 1) * 4;
+const BITMAP_WORDS = Math.ceil(BINS / 32);
 const BLOCK_HEADER = 8;
+const USED_BIT = 1;
+/** How many blocks of the request's own bin are tried before a bigger bin is taken. */
+const FIRST_FIT_TRIES = 8;
+
+// Int32 indexes of the header words, from the arena's base.
 const LOCK = 0;
-const TOP = LINE_INTS;
-const FREE = 2 * LINE_INTS;
-export const ARENA_HEADER_BYTES = (2 + Math.ceil(CLASSES / LINE_INTS)) * LINE_BYTES;
+const USED = LINE_INTS;
+const BITMAP = 2 * LINE_INTS;
+const FREE = 3 * LINE_INTS;
+export const ARENA_HEADER_BYTES = (3 + Math.ceil(BINS / LINE_INTS)) * LINE_BYTES;
+
+// Int32 indexes of a block's words, from the block's own index.
+const SIZE = 0;
+const PREV_SIZE = 1;
+const NEXT_FREE = 2;
+const PREV_FREE = 3;
 
 export class Arena {
   readonly #i32: Int32Array;
-  readonly #base: number; // int32 index
-  readonly #start: number; // byte offset of the first block
+  /** Byte offset of the arena in the buffer; every stored position is relative to it. */
+  readonly #byteOffset: number;
+  readonly #base: number; // int32 index of #byteOffset
+  /** Relative offset just past the last block. */
   readonly #end: number;
-  /** The largest payload that can ever be allocated: one block of at most half the arena. */
+  /** The largest payload that can ever be allocated: one block spanning the whole arena. */
   readonly largestBlock: number;
 
   constructor(views: Views, byteOffset: number, bytes: number) {
     this.#i32 = views.i32;
+    this.#byteOffset = byteOffset;
     this.#base = byteOffset / 4;
-    this.#start = byteOffset + ARENA_HEADER_BYTES;
-    this.#end = byteOffset + bytes;
-    let largest = 0;
-    for (let c = 0; c < CLASSES && blockSize(c) <= (this.#end - this.#start) / 2; c++) largest = blockSize(c);
-    this.largestBlock = largest - BLOCK_HEADER;
+    this.#end = ARENA_HEADER_BYTES + Math.floor((bytes - ARENA_HEADER_BYTES) / 8) * 8;
+    this.largestBlock = this.#end - ARENA_HEADER_BYTES - BLOCK_HEADER;
   }
 
   initialize(): void {
-    this.#i32[this.#base + TOP] = this.#start;
-    for (let c = 0; c < CLASSES; c++) this.#i32[this.#base + FREE + c] = 0;
+    const i32 = this.#i32;
+    i32[this.#base + USED] = 0;
+    for (let w = 0; w < BITMAP_WORDS; w++) i32[this.#base + BITMAP + w] = 0;
+    for (let b = 0; b < BINS; b++) i32[this.#base + FREE + b] = 0;
+    const first = ARENA_HEADER_BYTES;
+    const size = this.#end - first;
+    this.#setWord(first, PREV_SIZE, 0);
+    this.#setWord(first, SIZE, size);
+    this.#insert(first, size);
   }
 
-  /** Byte offset of `bytes` of writable data, or -1 when the arena has no room. */
+  /** Byte offset of `bytes` of writable data, or -1 when no free block is big enough now. */
   allocate(bytes: number): number {
-    const sizeClass = classFor(bytes + BLOCK_HEADER);
-    if (sizeClass >= CLASSES) return -1;
-    const i32 = this.#i32;
+    if (bytes > this.largestBlock) return -1;
+    const need = Math.max(MIN_BLOCK, (bytes + BLOCK_HEADER + 7) & ~7);
     this.#lock();
     try {
-      const head = i32[this.#base + FREE + sizeClass];
-      if (head !== 0) {
-        i32[this.#base + FREE + sizeClass] = i32[head / 4 + 1];
-        return head + BLOCK_HEADER;
+      const block = this.#find(need);
+      if (block === 0) return -1;
+      const size = this.#word(block, SIZE);
+      this.#remove(block, size);
+      let taken = size;
+      if (size - need >= MIN_BLOCK) {
+        // Split: the tail stays free, and the block after it learns its new neighbour's size.
+        taken = need;
+        const rest = block + need;
+        this.#setWord(rest, SIZE, size - need);
+        this.#setWord(rest, PREV_SIZE, need);
+        this.#setPrevSizeAfter(rest, size - need);
+        this.#insert(rest, size - need);
       }
-      const top = i32[this.#base + TOP];
-      const size = blockSize(sizeClass);
-      if (top + size > this.#end) return -1;
-      i32[this.#base + TOP] = top + size;
-      i32[top / 4] = sizeClass;
-      return top + BLOCK_HEADER;
+      this.#setWord(block, SIZE, taken | USED_BIT);
+      this.#i32[this.#base + USED] += taken;
+      return this.#byteOffset + block + BLOCK_HEADER;
     } finally {
       this.#unlock();
     }
   }
 
-  /** Returns a block that `allocate` handed out. */
+  /** Returns a block that `allocate` handed out, merging it with free neighbours. */
   free(dataOffset: number): void {
-    const block = dataOffset - BLOCK_HEADER;
-    const i32 = this.#i32;
+    let block = dataOffset - this.#byteOffset - BLOCK_HEADER;
     this.#lock();
-    const sizeClass = i32[block / 4];
-    i32[block / 4 + 1] = i32[this.#base + FREE + sizeClass];
-    i32[this.#base + FREE + sizeClass] = block;
+    let size = this.#word(block, SIZE) & ~USED_BIT;
+    this.#i32[this.#base + USED] -= size;
+    const next = block + size;
+    if (next < this.#end) {
+      const nextWord = this.#word(next, SIZE);
+      if ((nextWord & USED_BIT) === 0) {
+        this.#remove(next, nextWord);
+        size += nextWord;
+      }
+    }
+    const prevSize = this.#word(block, PREV_SIZE);
+    if (prevSize !== 0) {
+      const prev = block - prevSize;
+      const prevWord = this.#word(prev, SIZE);
+      if ((prevWord & USED_BIT) === 0) {
+        this.#remove(prev, prevWord);
+        size += prevWord;
+        block = prev;
+      }
+    }
+    this.#setWord(block, SIZE, size);
+    this.#setPrevSizeAfter(block, size);
+    this.#insert(block, size);
     this.#unlock();
   }
 
-  /** Bytes handed out from the bump pointer so far (free blocks included). */
+  /** Bytes in blocks handed out and not yet freed, their headers included. */
   used(): number {
-    return Atomics.load(this.#i32, this.#base + TOP) - this.#start;
+    return Atomics.load(this.#i32, this.#base + USED);
+  }
+
+  /** A free block of at least `need` bytes, or 0. */
+  #find(need: number): number {
+    const i32 = this.#i32;
+    // Blocks in the request's own bin may be smaller than it: try a few, first fit.
+    const own = binOf(need);
+    let block = i32[this.#base + FREE + own];
+    for (let tries = 0; block !== 0 && tries < FIRST_FIT_TRIES; tries++) {
+      if (this.#word(block, SIZE) >= need) return block;
+      block = this.#word(block, NEXT_FREE);
+    }
+    // Every block of a higher bin is big enough: take the head of the first non-empty one.
+    for (let bin = own + 1; bin < BINS; bin = (bin | 31) + 1) {
+      const word = i32[this.#base + BITMAP + (bin >> 5)] & (-1 << (bin & 31));
+      if (word !== 0) return i32[this.#base + FREE + ((bin & ~31) | (31 - Math.clz32(word & -word)))];
+    }
+    return 0;
+  }
+
+  #insert(block: number, size: number): void {
+    const i32 = this.#i32;
+    const bin = binOf(size);
+    const head = i32[this.#base + FREE + bin];
+    this.#setWord(block, NEXT_FREE, head);
+    this.#setWord(block, PREV_FREE, 0);
+    if (head !== 0) this.#setWord(head, PREV_FREE, block);
+    i32[this.#base + FREE + bin] = block;
+    i32[this.#base + BITMAP + (bin >> 5)] |= 1 << (bin & 31);
+  }
+
+  #remove(block: number, size: number): void {
+    const i32 = this.#i32;
+    const next = this.#word(block, NEXT_FREE);
+    const prev = this.#word(block, PREV_FREE);
+    if (next !== 0) this.#setWord(next, PREV_FREE, prev);
+    if (prev !== 0) {
+      this.#setWord(prev, NEXT_FREE, next);
+      return;
+    }
+    const bin = binOf(size);
+    i32[this.#base + FREE + bin] = next;
+    if (next === 0) i32[this.#base + BITMAP + (bin >> 5)] &= ~(1 << (bin & 31));
+  }
+
+  #setPrevSizeAfter(block: number, size: number): void {
+    if (block + size < this.#end) this.#setWord(block + size, PREV_SIZE, size);
+  }
+
+  #word(block: number, word: number): number {
+    return this.#i32[this.#base + (block >> 2) + word];
+  }
+
+  #setWord(block: number, word: number, value: number): void {
+    this.#i32[this.#base + (block >> 2) + word] = value;
   }
 
   #lock(): void {
@@ -101,15 +209,8 @@ export class Arena {
   }
 }
 
-function classFor(bytes: number): number {
-  if (bytes <= 1 << MIN_SHIFT) return 0;
-  const shift = 31 - Math.clz32(bytes - 1); // 2^shift < bytes <= 2^(shift + 1)
-  const quarter = 1 << (shift - 2);
-  return 1 + (shift - MIN_SHIFT) * 4 + Math.ceil((bytes - (1 << shift)) / quarter) - 1;
-}
-
-function blockSize(sizeClass: number): number {
-  if (sizeClass === 0) return 1 << MIN_SHIFT;
-  const shift = ((sizeClass - 1) >> 2) + MIN_SHIFT;
-  return (1 << shift) + (((sizeClass - 1) & 3) + 1) * (1 << (shift - 2));
+/** The bin of a free block of `size` bytes: four per power of two, by the size rounded down. */
+function binOf(size: number): number {
+  const shift = 31 - Math.clz32(size); // 2^shift <= size < 2^(shift + 1)
+  return (shift - MIN_SHIFT) * 4 + ((size - (1 << shift)) >>> (shift - 2));
 }

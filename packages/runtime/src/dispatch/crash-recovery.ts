@@ -1,7 +1,8 @@
 /**
  * What happens to the tasks of a worker that died (a panic): read its claim table in shared
  * memory, fail the tasks it was running with WorkerCrashError, and put the ones it had claimed but
- * not started back into the ring, so they run elsewhere. Each task is settled exactly once: the
+ * not started back into the ring, so they run elsewhere (arguments that came by port included: the
+ * main thread lent them and still has them). Each task is settled exactly once: the
  * dead worker wrote no completion for a task whose entry is still `running` (it frees the entry
  * only after writing one).
  */
@@ -22,6 +23,12 @@ export interface RecoveryParts {
   writer: CompletionWriter;
   parcels: ParcelStore;
   generationOf(worker: number): number;
+}
+
+/** Tasks a thread launched whose outcome it has not counted: the ones it has not settled. */
+function unsettled(counters: CounterBlock): number {
+  const { launched, completed, errors, panics, cancelled, timeouts } = Counter;
+  return counters.read(launched) - [completed, errors, panics, cancelled, timeouts].reduce((sum, c) => sum + counters.read(c), 0);
 }
 
 /** Thrown by the main thread's waitForRoom: it may not block, so the record is retried later. */
@@ -58,10 +65,12 @@ export class Recovery {
     const { layout, i32, tables } = this.#parts;
     // The dead worker's blocks have no writer until its replacement starts, so we may write them.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
-    // Nested tasks it held in its own queue, not yet in the ring, die with it: their arguments
-    // were in its memory, and the task that started them has failed with it.
+    // Nested tasks it started and had not yet settled will never be settled: the task that
+    // started them has failed with it, and so they count as panics, here, where that is decided.
+    // Those still in its own queue, not yet in the ring, never start (their arguments were in its
+    // memory); the others may still run elsewhere, unobserved.
     const abandoned = counters.read(Counter.waiting);
-    counters.bump(Counter.panics, BigInt(abandoned));
+    counters.bump(Counter.panics, BigInt(unsettled(counters)));
     counters.bump(Counter.unstarted, BigInt(abandoned));
     counters.set(Counter.waiting, 0);
     // A worker that died idle (terminated while parked) counts idle no more; the workers that
@@ -76,16 +85,22 @@ export class Recovery {
       const record = recordOf(table, entry);
       const gid = gidOf(f64, entry);
       setClaimState(table, entry, ClaimState.free);
-      if (state === ClaimState.claimed && this.#canRequeue(record, gid)) {
+      const byPort = placementOf(record, 0) === Placement.port;
+      if (state === ClaimState.claimed) {
+        // Arguments by port were only lent to the dead worker (parcels.ts): the next taker gets them.
+        if (byPort) this.#parts.parcels.reclaim(argsKey(gid));
         this.#deferred.push({ record, gid });
         continue;
       }
+      // Running: it may have died before it could drop the arguments it had been lent.
+      if (byPort) this.#parts.parcels.drop(argsKey(gid));
+      // It no longer runs; its submitter counts its outcome when it settles it (or has already).
+      counters.bump(Counter.ended);
       if (gid === stoppedGid) {
         this.#deferred.push({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
       panics.push(gid);
-      counters.bump(Counter.panics);
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });
       if (cause === undefined) error.exitCode = exitCode;
@@ -102,11 +117,6 @@ export class Recovery {
       if (!(next.crash ? this.#complete(next, next.crash.error) : this.#requeue(next.record))) return;
       this.#deferred.shift();
     }
-  }
-
-  /** A task whose arguments came by port can only run again if the worker had not taken them. */
-  #canRequeue(record: Int32Array, gid: number): boolean {
-    return placementOf(record, 0) !== Placement.port || this.#parts.parcels.has(argsKey(gid));
   }
 
   #requeue(record: Int32Array): boolean {
