@@ -5,7 +5,8 @@
  * Flow control: a thread keeps at most `credits` tasks of its own in flight (in the ring or
  * running), which is its inbox's capacity, so a completion always finds room and the workers that
  * write completions never wait on the thread that reads them. Tasks beyond that, or beyond a full
- * ring, wait in this thread's overflow queue (bounded by `maxQueue`) in submission order.
+ * ring, wait in this thread's overflow line (bounded by `maxQueue`) in submission order: the
+ * credits are an Admission (queue/admission.ts) whose start refuses while the ring is full.
  */
 import { Counter, type CounterBlock, monotonicMs } from '@routine/stats';
 import type { Arena } from '../memory/arena.js';
@@ -25,7 +26,7 @@ import {
 } from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient, valuesOf } from '../control/parcels.js';
 import type { Ring } from '../memory/ring.js';
-import { Fifo } from '../queue/fifo.js';
+import { Admission } from '../queue/admission.js';
 import type { Trace } from '../task/trace-id.js';
 import { TaskHandle } from './task-handle.js';
 import { fromWire, type WireError } from './wire-error.js';
@@ -92,9 +93,8 @@ export class Endpoint {
   readonly #freeTickets: number[] = [];
   #pendingCount = 0;
   /** Tasks accepted but not yet in the ring, in submission order (see the top of the file). */
-  readonly #overflow = new Fifo<TaskHandle<unknown>>();
-  #inFlight = 0;
-  readonly #credits: number;
+  /** Tasks of ours in the ring or running, at most the inbox's capacity; the rest wait in line. */
+  readonly #credits: Admission<TaskHandle<unknown>>;
   readonly #code: CodeIds;
   readonly #signals = new SignalBinding();
   readonly #unobserved: UnobservedReporter;
@@ -104,7 +104,7 @@ export class Endpoint {
   constructor(parts: EndpointParts) {
     this.#parts = parts;
     this.#views = parts.views;
-    this.#credits = parts.inbox.capacity;
+    this.#credits = new Admission(parts.inbox.capacity, (task) => this.#pushWaiting(task), (task) => task.settled);
     this.#safePoint = parts.safePoint ?? NO_SAFE_POINT;
     this.#code = new CodeIds(parts.code);
     this.#unobserved = new UnobservedReporter(parts.onUnobserved);
@@ -116,7 +116,7 @@ export class Endpoint {
   }
 
   get overflowCount(): number {
-    return this.#overflow.length;
+    return this.#credits.waiting;
   }
 
   close(): void {
@@ -184,38 +184,40 @@ export class Endpoint {
     if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
-    if (this.overflowCount > 0 || !this.#push(task, args)) {
-      if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
-      this.#overflow.push(task);
-      this.#parts.counters.set(Counter.waiting, this.overflowCount);
+    if (this.#credits.tryEnter()) {
+      if (this.#push(task, args)) return task as TaskHandle<R>;
+      this.#credits.cancelEnter(); // the ring is full
     }
+    if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
+    this.#credits.wait(task);
+    this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
     return task as TaskHandle<R>;
   }
 
   /**
    * Moves waiting tasks into the ring while it has room and this thread has credits.
-   * Returns true when the overflow queue is empty afterwards.
+   * Returns true when the overflow line is empty afterwards.
    */
   flushOverflow(): boolean {
+    const before = this.#credits.waiting;
+    this.#credits.admit();
+    this.#waitingChanged(before);
+    return this.#credits.waiting === 0;
+  }
+
+  /** Keeps the waiting counter true after waiters may have been let in. */
+  #waitingChanged(before: number): void {
+    if (this.#credits.waiting !== before) this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
+  }
+
+  /** A waiting task's turn: into the ring, or false while the ring is full. */
+  #pushWaiting(task: TaskHandle<unknown>): boolean {
     this.#safePoint.enter();
     try {
-      return this.#flush();
+      return this.#push(task, undefined);
     } finally {
       this.#safePoint.leave();
     }
-  }
-
-  #flush(): boolean {
-    const overflow = this.#overflow;
-    const before = overflow.length;
-    while (overflow.length > 0) {
-      const task = overflow.peek()!;
-      // A task cancelled or timed out while it waited is settled already: it just leaves the line.
-      if (!task.settled && !this.#push(task, undefined)) break;
-      overflow.shift();
-    }
-    if (overflow.length !== before) this.#parts.counters.set(Counter.waiting, overflow.length);
-    return overflow.length === 0;
   }
 
   /** Settles every completion waiting in this thread's inbox. Returns how many it read. */
@@ -270,9 +272,8 @@ export class Endpoint {
         this.#finish(task, Counter.cancelled, false, error, false);
       }
     }
-    this.#overflow.drain();
+    this.#credits.reset();
     this.#parts.counters.set(Counter.waiting, 0);
-    this.#inFlight = 0;
   }
 
   #track(task: TaskHandle<unknown>): void {
@@ -301,12 +302,11 @@ export class Endpoint {
 
   /**
    * Writes a task into the ring. `args` is undefined when they were detached into overflow.
-   * Returns false, having changed nothing, when this thread is out of credits or the ring is full.
+   * Returns false, having changed nothing, when the ring is full (credits are the caller's: #credits).
    * A payload the arena has no room for now goes by port instead: waiting for room would hold up
    * every task behind it, however small, for as long as the arena stays fragmented or full.
    */
   #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
-    if (this.#inFlight >= this.#credits) return false;
     const { submissions, arena } = this.#parts;
     let arenaBlock = -1;
     let spill: Views | undefined;
@@ -336,7 +336,6 @@ export class Endpoint {
     writeSubmission(i32, f64, slot, task, position, this.#parts.inboxIndex, this.#parts.generation, arenaBlock);
     task.slot = slot;
     task.position = position;
-    this.#inFlight++;
     submissions.publish(slot, position);
     return true;
   }
@@ -395,9 +394,10 @@ export class Endpoint {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
-    this.#inFlight--;
     if (task.timer) clearTimeout(task.timer);
-    if (this.overflowCount > 0) this.flushOverflow();
+    const waiting = this.#credits.waiting;
+    this.#credits.leave(); // its credit comes back, and the next waiter may take it
+    this.#waitingChanged(waiting);
     if (task.settled) return; // cancelled or timed out already; this completion gave its credit back
     if (outcome === Outcome.timedOut) {
       this.#timedOut(task);

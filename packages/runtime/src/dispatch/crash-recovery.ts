@@ -8,7 +8,7 @@
  */
 import { Counter, CounterBlock } from '@routine/stats';
 import {
-  argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Fifo, gidOf, type Layout,
+  argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Admission, gidOf, type Layout,
   Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
   setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
   WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion,
@@ -46,14 +46,15 @@ interface Deferred {
 
 export class Recovery {
   readonly #parts: RecoveryParts;
-  readonly #deferred = new Fifo<Deferred>();
+  /** No limit of its own: a record waits in line only while its ring has no room. */
+  readonly #deferred = new Admission<Deferred>(Infinity, (next) => (next.crash ? this.#complete(next, next.crash.error) : this.#requeue(next.record)));
 
   constructor(parts: RecoveryParts) {
     this.#parts = parts;
   }
 
   get deferredCount(): number {
-    return this.#deferred.length;
+    return this.#deferred.waiting;
   }
 
   /**
@@ -89,7 +90,7 @@ export class Recovery {
       if (state === ClaimState.claimed) {
         // Arguments by port were only lent to the dead worker (parcels.ts): the next taker gets them.
         if (byPort) this.#parts.parcels.reclaim(argsKey(gid));
-        this.#deferred.push({ record, gid });
+        this.#deferred.wait({ record, gid });
         continue;
       }
       // Running: it may have died before it could drop the arguments it had been lent.
@@ -97,14 +98,14 @@ export class Recovery {
       // It no longer runs; its submitter counts its outcome when it settles it (or has already).
       counters.bump(Counter.ended);
       if (gid === stoppedGid) {
-        this.#deferred.push({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
+        this.#deferred.wait({ record, gid, crash: { error: new TimeoutError(`task ${gid} was stopped at its deadline`, { gid }) } });
         continue;
       }
       panics.push(gid);
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });
       if (cause === undefined) error.exitCode = exitCode;
-      this.#deferred.push({ record, gid, crash: { error } });
+      this.#deferred.wait({ record, gid, crash: { error } });
     }
     this.retry();
     return panics;
@@ -112,11 +113,7 @@ export class Recovery {
 
   /** Moves deferred records into their rings while there is room. */
   retry(): void {
-    while (this.#deferred.length > 0) {
-      const next = this.#deferred.peek()!;
-      if (!(next.crash ? this.#complete(next, next.crash.error) : this.#requeue(next.record))) return;
-      this.#deferred.shift();
-    }
+    this.#deferred.admit();
   }
 
   #requeue(record: Int32Array): boolean {
