@@ -1,4 +1,8 @@
 /**
+ * control/: what goes by message rather than shared memory, because it is rare or cannot be shared:
+ * this file (comlink calls between a worker and the main thread), parcels.ts (payloads sent by
+ * port), worker-boot.ts (what a worker is started with).
+ *
  * The control plane: what is rare enough to go by message rather than shared memory. The parcel
  * store (parcels.ts): a worker puts parcels one-way on a plain port, so a value that cannot be
  * cloned fails at once in `put`, and takes (results), borrows (arguments) or drops them through

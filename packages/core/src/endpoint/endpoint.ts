@@ -1,4 +1,9 @@
 /**
+ * endpoint/: one thread's side of the data plane. connect.ts builds a thread's handles on the
+ * buffer; this file submits and settles; completion.ts writes outcomes; task-handle.ts is the
+ * Task a caller holds; code-ids.ts registers task code. The main thread and every worker run the
+ * same code here, which is how a nested go takes the same path as a top-level one.
+ *
  * One thread's connection to the data plane: it submits tasks into the shared submission ring and
  * settles them from its own inbox. The main thread and every worker have one each.
  *

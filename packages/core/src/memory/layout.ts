@@ -1,4 +1,9 @@
 /**
+ * memory/: the shared buffer and the structures in it. Each structure has one module that owns its
+ * encoding, with its diagram at the top: this file (the buffer map), slot.ts (the 128-byte slot),
+ * ring.ts, doorbell.ts, claim-table.ts, arena.ts, code-table.ts, safety.ts, gid.ts. Every thread
+ * builds the same views of the buffer from the same plain numbers (planLayout below).
+ *
  * The one SharedArrayBuffer a runtime owns, and where everything in it lives.
  *
  *   +---------------------+  header: one control word per 128-byte line (see Header)

@@ -1,4 +1,7 @@
 /**
+ * queue/: waiting in line on one thread: fifo.ts (the line), this file (admission with a limit),
+ * pending-count.ts (waiting for zero). Nothing here touches shared memory.
+ *
  * Admission: at most `limit` items in at once, the rest in a first-in first-out line, let in
  * in order as others leave. It is the runtime's one admission mechanism: a group's `limit`, a
  * pool's capacity, a pipeline stage's concurrency, a thread's credits in the submission ring

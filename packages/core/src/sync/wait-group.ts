@@ -1,4 +1,7 @@
 /**
+ * sync/: synchronisation primitives in shared memory, usable from every thread and passed to tasks
+ * as arguments (revived on the worker by codec/revive.ts).
+ *
  * Go's sync.WaitGroup, in shared memory, so it can be passed to tasks as an argument and counted
  * down from any thread: `add(n)` before starting work, `done()` when a piece ends, `wait()` for
  * zero. The counter is one Int32 in a SharedArrayBuffer; `done()` notifies only when it reaches

@@ -1,4 +1,8 @@
 /**
+ * task/: what a running task sees and what names one: this file (current(), gid-local storage),
+ * hooks.ts, trace.ts and trace-id.ts, handlers.ts, errors.ts, task-ref.ts (tasks(url)), capture.ts
+ * (the check that an inline function captures nothing), routine-logger.ts.
+ *
  * Which task is running on this thread, for `current()`, nested `go` (parent gid, trace) and
  * gid-local storage.
  *

@@ -1,4 +1,7 @@
 /**
+ * api/: the Go-style helpers, one file each, every one taking the runtime it runs on (a Submitter:
+ * a Runtime, or a worker's endpoint), and this file, the same helpers as free functions.
+ *
  * The free functions: every helper on this thread's runtime. Inside a task that is the worker's
  * connection to the runtime running it, so nested tasks go through the same ring; on the main
  * thread it is the default runtime, created on first use. Each one is the matching Runtime method
