@@ -35,6 +35,17 @@ export class WorkerCrashError extends RoutineError {
   exitCode?: number;
 }
 
+/**
+ * A worker could not start: its workerSetup module threw or does not exist, its resourceLimits are
+ * too small to boot, or Node refused its execArgv. Tasks reject with it once the restarts allowed
+ * are used up; the runtime is then broken and every later `go` throws it. `cause` is the worker's
+ * own error, `exitCode` its exit code when it exited without one.
+ */
+export class WorkerStartError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_WORKER_START';
+  exitCode?: number;
+}
+
 /** An inline task function refers to a variable from its surrounding scope. */
 export class TaskCaptureError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_TASK_CAPTURE';

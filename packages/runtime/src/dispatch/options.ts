@@ -1,6 +1,6 @@
 /** createRuntime's options: defaults, and a clear error for each bad value. */
 import { availableParallelism } from 'node:os';
-import { type ResourceLimits } from 'node:worker_threads';
+import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import { type Logger } from 'pino';
 import { InvalidArgumentError, type LayoutOptions } from '@routine/core';
 
@@ -17,6 +17,13 @@ export interface RuntimeOptions {
   workerSetup?: string | URL;
   /** Per-worker V8 heap limits; a worker that exceeds them dies and its task fails as a panic. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Node flags for the workers (Node refuses process-wide ones such as V8 flags). Default: the
+   * parent's, less those describing its own entry point (`--input-type`, `--eval`, `--test`, ...).
+   */
+  execArgv?: string[];
+  /** The workers' `process.env`: an object of strings, or `SHARE_ENV` to share the parent's. Default: a copy of the parent's. */
+  env?: Record<string, string> | typeof SHARE_ENV;
   /** Bytes of shared memory for payloads over 40 bytes; default 64 MiB (pages are touched only as used). */
   arenaBytes?: number;
   /**
@@ -32,6 +39,8 @@ export interface ResolvedOptions {
   logger?: Logger;
   workerSetup?: string;
   resourceLimits?: ResourceLimits;
+  execArgv?: string[];
+  env?: Record<string, string> | typeof SHARE_ENV;
   metrics: boolean;
 }
 
@@ -62,6 +71,13 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   }
   const metrics = options.metrics ?? true;
   if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, got ${String(metrics)}`);
+  const { execArgv, env } = options;
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((flag) => typeof flag === 'string'))) {
+    throw new InvalidArgumentError(`execArgv must be an array of strings (Node flags for the workers), got ${String(execArgv)}`);
+  }
+  if (env !== undefined && env !== SHARE_ENV && !isStringRecord(env)) {
+    throw new InvalidArgumentError(`env must be an object of strings or SHARE_ENV, got ${String(env)}`);
+  }
   const setup = options.workerSetup;
   return {
     layout: {
@@ -77,6 +93,12 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     logger: options.logger,
     workerSetup: setup === undefined ? undefined : setup instanceof URL ? setup.href : setup,
     resourceLimits: options.resourceLimits,
+    execArgv: execArgv && [...execArgv],
+    env: env === SHARE_ENV || env === undefined ? env : { ...env },
     metrics,
   };
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
 }

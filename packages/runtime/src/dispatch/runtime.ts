@@ -10,7 +10,7 @@ import { type Logger } from 'pino';
 import {
   type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
@@ -24,7 +24,7 @@ import { breakerOn, retryOn, type RetryOptions } from '../api/resilience.js';
 import { mustOn } from '../api/must.js';
 import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
 import { readDump, type RunningTask } from './dump.js';
-import { WorkerPool } from './worker-pool.js';
+import { START_ATTEMPTS, WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
 import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
@@ -50,6 +50,8 @@ export class Runtime {
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  /** Why no worker could start, once every slot is given up (worker-pool.ts): `go` throws it. */
+  #broken: WorkerStartError | undefined;
 
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
@@ -93,7 +95,9 @@ export class Runtime {
       setup: this.#options.workerSetup,
       metrics: this.#options.metrics,
       resourceLimits: this.#options.resourceLimits,
-      onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
+      execArgv: this.#options.execArgv,
+      env: this.#options.env,
+      onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
       onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -205,6 +209,7 @@ export class Runtime {
 
   /** `go` with options; the variants (timeouts, names) build on it. */
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    if (this.#broken) throw this.#broken;
     const task = this.#connection.endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
     return task;
@@ -319,10 +324,14 @@ export class Runtime {
     this.#keepAlive = undefined;
   }
 
-  #onWorkerDeath(index: number, error: unknown, exitCode: number): void {
+  #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    if (!started) {
+      this.#onStartFailure(index, error, exitCode);
+      return;
+    }
     if (stoppedGid === undefined || panics.length > 0) {
       reportPanic(this.#log, error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
@@ -332,6 +341,32 @@ export class Runtime {
     }
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
+  }
+
+  /**
+   * A worker died before it booted. Tasks wait for its restart (a transient failure costs them
+   * nothing); once every slot has used up its attempts, no worker will ever take them, so they
+   * and every later task fail with the start error, and close() has nothing left to wait for.
+   */
+  #onStartFailure(index: number, cause: unknown, exitCode: number): void {
+    const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
+    const error = new WorkerStartError(
+      `worker ${index} could not start: ${reason}. Check that workerSetup exists and imports without throwing, ` +
+        'that resourceLimits leave room to boot, and that execArgv holds only flags a worker accepts',
+      { cause },
+    );
+    if (cause === undefined) error.exitCode = exitCode;
+    const restart = this.#pool.replace(index);
+    if (restart === undefined) return; // stopping
+    this.#log.error(
+      { err: cause, worker: index, exitCode },
+      restart === 'given-up'
+        ? `routine: worker ${index} failed to start ${START_ATTEMPTS} times in a row; giving it up: ${reason}`
+        : `routine: worker ${index} failed to start; attempt ${restart.attempt} of ${START_ATTEMPTS} in ${restart.delayMs} ms: ${reason}`,
+    );
+    if (!this.#pool.broken) return;
+    this.#broken = error;
+    this.#connection.endpoint.abandonAll(error);
   }
 }
 
