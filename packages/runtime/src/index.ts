@@ -19,7 +19,7 @@ export { awaitAll, sleep } from './api/spawn.js';
 export { Group, type GroupOptions } from './api/group.js';
 export { createPool, getPool, Pool, type PoolOptions, type PoolStats } from './api/pool.js';
 export { logger } from './api/task-logger.js';
-export { createRuntime, Runtime } from './dispatch/runtime.js';
+export { createRuntime, Runtime, type CloseOptions } from './dispatch/runtime.js';
 export { defaultRuntime } from './dispatch/default-runtime.js';
 export { type RuntimeOptions } from './dispatch/options.js';
 export { type RunningTask } from './dispatch/dump.js';

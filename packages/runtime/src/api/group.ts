@@ -49,6 +49,9 @@ export class Group {
   /** Set when the group was cancelled rather than failed by a member. */
   #stopReason: Error | undefined;
   readonly #on: Submitter;
+  /** What failFast `wait()` races the members against, made when first waited on. */
+  #failed: Promise<void> | undefined;
+  #reportFailure: (() => void) | undefined;
 
   /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
   constructor(options: GroupOptions = {}, on: Submitter) {
@@ -93,9 +96,15 @@ export class Group {
     return this.go(fn, ...args).result();
   }
 
-  /** Resolves when every member has settled; rejects as the class comment says. */
+  /**
+   * Resolves when every member has settled; rejects as the class comment says. With failFast it
+   * rejects as soon as the first error is in, without waiting for the members still running: they
+   * have been cancelled, and a synchronous one may not see that until it returns, if ever.
+   */
   async wait(): Promise<void> {
-    while (this.#unsettled.count > 0) await this.#unsettled.idle();
+    while (this.#unsettled.count > 0 && !(this.#failFast && this.#errors.length > 0)) {
+      await (this.#failFast ? Promise.race([this.#unsettled.idle(), this.#firstError()]) : this.#unsettled.idle());
+    }
     if (this.#errors.length === 0) {
       if (this.#stopReason) throw this.#stopReason;
       return;
@@ -135,6 +144,11 @@ export class Group {
     await this.wait().catch(() => undefined);
   }
 
+  /** Resolves when a member fails (failFast). */
+  #firstError(): Promise<void> {
+    return (this.#failed ??= new Promise((resolve) => (this.#reportFailure = resolve)));
+  }
+
   #launch({ member, fn, args }: Waiting): void {
     this.#started.add(member);
     startDeferred(this.#on, member, fn, args, (ok, outcome) => {
@@ -149,7 +163,10 @@ export class Group {
     if (!member.settle(ok, outcome)) return;
     if (!ok && !(outcome instanceof CancelledError && this.#controller.signal.aborted)) {
       this.#errors.push(outcome as Error);
-      if (this.#failFast) this.#stop(outcome);
+      if (this.#failFast) {
+        this.#stop(outcome);
+        this.#reportFailure?.();
+      }
     }
     this.#unsettled.done();
   }

@@ -52,6 +52,9 @@ export class Runtime {
   #closing: Promise<void> | undefined;
   /** Why no worker could start, once every slot is given up (worker-pool.ts): `go` throws it. */
   #broken: WorkerStartError | undefined;
+  /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
+  #grace: NodeJS.Timeout | undefined;
+  #cut = false;
 
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
@@ -248,9 +251,16 @@ export class Runtime {
     return snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
   }
 
-  /** Stops accepting tasks, waits for every pending one to settle, then stops the workers. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting tasks, waits for every pending one to settle, then stops the workers. With
+   * `graceMs`, tasks still pending after it are cut off as by terminate().
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const graceMs = checkGrace(options);
     this.#closing ??= this.#shutDown(false);
+    if (graceMs !== Infinity && !this.#grace) {
+      this.#grace = setTimeout(() => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`), graceMs);
+    }
     return this.#closing;
   }
 
@@ -269,15 +279,23 @@ export class Runtime {
     const { endpoint, views, submissions } = this.#connection;
     endpoint.close();
     if (abort) {
-      endpoint.abandonAll(new RuntimeClosedError('the runtime was terminated before this task finished'));
+      this.#cutOff('the runtime was terminated before this task finished');
     } else if (endpoint.pendingCount > 0) {
       await new Promise<void>((resolve) => (this.#drained = resolve));
     }
+    clearTimeout(this.#grace);
     Atomics.store(views.i32, Header.STATE, RunState.stopped);
     // Wake every parked worker so it sees the stop state.
     wakeAll(submissions.dataBell);
-    await (abort ? this.#pool.terminate() : this.#pool.stop());
+    await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#release();
+  }
+
+  /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
+  #cutOff(reason: string): void {
+    this.#cut = true;
+    this.#connection.endpoint.abandonAll(new RuntimeClosedError(reason));
+    this.#drained?.();
   }
 
   /** Settles completions as they arrive, for as long as tasks are pending. */
@@ -368,6 +386,23 @@ export class Runtime {
     this.#broken = error;
     this.#connection.endpoint.abandonAll(error);
   }
+}
+
+export interface CloseOptions {
+  /**
+   * How long close() waits for pending tasks (default Infinity); then they reject with
+   * RuntimeClosedError and the workers are terminated, as by terminate().
+   */
+  graceMs?: number;
+}
+
+function checkGrace(options: CloseOptions): number {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`close() takes an options object ({ graceMs }), got ${String(options)}`);
+  const graceMs = options.graceMs ?? Infinity;
+  if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
+    throw new InvalidArgumentError(`close({ graceMs }) needs a number of milliseconds >= 0 (or Infinity), got ${String(graceMs)}`);
+  }
+  return graceMs;
 }
 
 /** Creates a runtime with its own workers. Close it (or `await using`) when done. */
