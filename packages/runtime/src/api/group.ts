@@ -16,7 +16,7 @@
  */
 import {
   Admission, CancelledError, InvalidArgumentError, PendingCount, type Submitter, type Task, type TaskFn, type TaskHandle,
-  TimeoutError,
+  TimeoutError, got,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
 import { checkTimeout } from './timeout.js';
@@ -61,7 +61,7 @@ export class Group {
     this.#on = on;
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
-      throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, got ${String(limit)}`);
+      throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, ${got(limit)}`);
     }
     this.#admission = new Admission<Waiting>(limit, (next) => this.#launch(next), (next) => next.member.settled);
     this.#failFast = options.failFast ?? true;

@@ -7,7 +7,7 @@ import {
   retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
 } from 'cockatiel';
 import {
-  BrokenCircuitError, CancelledError, InvalidArgumentError, type Submitter,
+  BrokenCircuitError, CancelledError, InvalidArgumentError, type Submitter, got,
 } from '@routine/core';
 
 export interface RetryOptions {
@@ -25,9 +25,9 @@ const retryable = handleWhen((error) => !(error instanceof CancelledError));
 
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
-  if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, got ${String(retries)}`);
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, got ${String(delayMs)}`);
-  if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', got ${String(backoff)}`);
+  if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, ${got(retries)}`);
+  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, ${got(delayMs)}`);
+  if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', ${got(backoff)}`);
   const policy = retry(retryable, {
     maxAttempts: retries,
     backoff:
@@ -56,8 +56,8 @@ const breakers = new Map<string, CircuitBreakerPolicy>();
 export function configureCircuitBreaker(name: string, options: BreakerOptions = {}): void {
   const threshold = options.threshold ?? 5;
   const halfOpenAfter = options.halfOpenAfterMs ?? 10_000;
-  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, got ${String(threshold)}`);
-  if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, got ${String(halfOpenAfter)}`);
+  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, ${got(threshold)}`);
+  if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, ${got(halfOpenAfter)}`);
   breakers.set(name, circuitBreaker(retryable, { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) }));
 }
 

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, type Result, type Submitter, type Task } from '@routine/core';
+import { InvalidArgumentError, type Result, type Submitter, type Task, got } from '@routine/core';
 
 export function spawnManyOn<R>(on: Submitter, count: number, fn: unknown): Task<R>[] {
   if (!Number.isInteger(count) || count < 0) {
-    throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, got ${String(count)}`);
+    throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, ${got(count)}`);
   }
   const started: Task<R>[] = [];
   for (let id = 0; id < count; id++) started.push(on.submit<R>(fn, [id]));

@@ -11,7 +11,7 @@ import {
   type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup,
+  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
@@ -397,10 +397,10 @@ export interface CloseOptions {
 }
 
 function checkGrace(options: CloseOptions): number {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`close() takes an options object ({ graceMs }), got ${String(options)}`);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`close() takes an options object ({ graceMs }), ${got(options)}`);
   const graceMs = options.graceMs ?? Infinity;
   if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
-    throw new InvalidArgumentError(`close({ graceMs }) needs a number of milliseconds >= 0 (or Infinity), got ${String(graceMs)}`);
+    throw new InvalidArgumentError(`close({ graceMs }) needs a number of milliseconds >= 0 (or Infinity), ${got(graceMs)}`);
   }
   return graceMs;
 }

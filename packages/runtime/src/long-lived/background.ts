@@ -11,7 +11,7 @@
  * then the worker is `failed`. A run that returns ends it (`stopped`). Tasks it starts with `go`
  * run on its own thread, beside it.
  */
-import { CancelledError, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle } from '@routine/core';
+import { CancelledError, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle, got } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
@@ -65,10 +65,10 @@ export function startBackgroundWorker(name: string, fn: TaskFn<never[], unknown>
   }
   const restart = options.restart ?? 'never';
   if (restart !== 'never' && restart !== 'on-failure') {
-    throw new InvalidArgumentError(`startBackgroundWorker(): restart must be 'never' or 'on-failure', got ${String(restart)}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): restart must be 'never' or 'on-failure', ${got(restart)}`);
   }
   if (options.args !== undefined && !Array.isArray(options.args)) {
-    throw new InvalidArgumentError(`startBackgroundWorker(): args must be an array, got ${typeof options.args}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): args must be an array, ${got(options.args)}`);
   }
   const entry: Entry = {
     fn,
@@ -86,7 +86,7 @@ export function startBackgroundWorker(name: string, fn: TaskFn<never[], unknown>
 
 function count(value: number, what: string): number {
   if (typeof value !== 'number' || !(value >= 0)) {
-    throw new InvalidArgumentError(`startBackgroundWorker(): ${what} must be a number >= 0, got ${String(value)}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): ${what} must be a number >= 0, ${got(value)}`);
   }
   return value;
 }
@@ -130,7 +130,7 @@ export function stopBackgroundWorker(name: string, options: { graceMs?: number }
   if (!entry) return Promise.reject(new InvalidArgumentError(`there is no background worker named '${name}'`));
   const graceMs = options.graceMs ?? 5000;
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) {
-    return Promise.reject(new InvalidArgumentError(`stopBackgroundWorker(): graceMs must be a number >= 0, got ${String(graceMs)}`));
+    return Promise.reject(new InvalidArgumentError(`stopBackgroundWorker(): graceMs must be a number >= 0, ${got(graceMs)}`));
   }
   entry.stopping ??= stop(entry, graceMs);
   return entry.stopping;

@@ -10,7 +10,7 @@
  *   await scheduler.stop(); // no more runs; waits for the running ones
  */
 import { Cron } from 'croner';
-import { InvalidArgumentError, routineLogger, type Submitter, type TaskFn } from '@routine/core';
+import { InvalidArgumentError, routineLogger, type Submitter, type TaskFn, got } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 export interface JobStatus {
@@ -196,7 +196,7 @@ function checkTimeZone(job: string, tz: string): void {
 
 function checkDelay(ms: number, what: string, positive: boolean): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || (positive && ms === 0)) {
-    throw new InvalidArgumentError(`${what}() needs a finite number of milliseconds ${positive ? '> 0' : '>= 0'}, got ${String(ms)}`);
+    throw new InvalidArgumentError(`${what}() needs a finite number of milliseconds ${positive ? '> 0' : '>= 0'}, ${got(ms)}`);
   }
 }
 
