@@ -34,6 +34,7 @@ import { NO_SAFE_POINT } from '../memory/safety.js';
 import { SignalBinding } from './signal-binding.js';
 import { UnobservedReporter } from './unobserved.js';
 import { type Views } from '../memory/views.js';
+import { clearDelay, delay } from '../sync/delay.js';
 
 export interface EndpointParts {
   views: Views;
@@ -176,7 +177,7 @@ export class Endpoint {
     if (timeoutMs !== undefined) {
       task.deadline = Date.now() + timeoutMs;
       task.timeoutMs = timeoutMs;
-      task.timer = setTimeout(this.#expire, timeoutMs, task);
+      task.timer = delay(timeoutMs, this.#expire, task);
       this.#parts.onDeadline?.(gid, timeoutMs);
     }
     task.placement = placement;
@@ -387,7 +388,7 @@ export class Endpoint {
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
     this.#inFlight--;
-    if (task.timer) clearTimeout(task.timer);
+    if (task.timer) clearDelay(task.timer);
     if (this.overflowCount > 0) this.flushOverflow();
     if (task.settled) return; // cancelled or timed out already; this completion gave its credit back
     if (outcome === Outcome.timedOut) {

@@ -16,7 +16,7 @@
  */
 import {
   Admission, CancelledError, InvalidArgumentError, PendingCount, type Submitter, type Task, type TaskFn, type TaskHandle,
-  TimeoutError, got,
+  TimeoutError, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
 import { checkTimeout } from './timeout.js';
@@ -116,18 +116,18 @@ export class Group {
   /** `wait()`, but after `ms` the group is cancelled and this rejects with TimeoutError. */
   async waitTimeout(ms: number): Promise<void> {
     checkTimeout(ms);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Delay | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = delay(ms, () => {
         const error = new TimeoutError(`the group did not finish within ${ms} ms`);
         this.cancel(error);
         reject(error);
-      }, ms);
+      });
     });
     try {
       await Promise.race([this.wait(), expired]);
     } finally {
-      clearTimeout(timer);
+      clearDelay(timer);
     }
   }
 

@@ -7,7 +7,7 @@ import {
   retry, BrokenCircuitError as OpenCircuit, TaskCancelledError, type CircuitBreakerPolicy,
 } from 'cockatiel';
 import {
-  BrokenCircuitError, CancelledError, InvalidArgumentError, type Submitter, got,
+  BrokenCircuitError, CancelledError, InvalidArgumentError, MAX_TIMER_MS, type Submitter, got,
 } from '@routine/core';
 
 export interface RetryOptions {
@@ -26,14 +26,17 @@ const retryable = handleWhen((error) => !(error instanceof CancelledError));
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
   if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, ${got(retries)}`);
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, ${got(delayMs)}`);
+  // The retry library waits with one setTimeout, which fires a longer delay after 1 ms.
+  if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(`goWithRetry: delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, ${got(delayMs)}`);
+  }
   if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', ${got(backoff)}`);
   const policy = retry(retryable, {
     maxAttempts: retries,
     backoff:
       backoff === 'fixed'
         ? new ConstantBackoff(delayMs)
-        : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: 2 ** 31 - 1, generator: noJitterGenerator }),
+        : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: MAX_TIMER_MS, generator: noJitterGenerator }),
   });
   try {
     return await policy.execute(({ signal: attempt }) => on.submit<R>(fn, args, { signal: attempt }), signal);

@@ -11,7 +11,7 @@ import {
   type CompletionWriter, connect, type Connection, Encoder, findClaim, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got,
+  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
@@ -53,7 +53,7 @@ export class Runtime {
   /** Why no worker could start, once every slot is given up (worker-pool.ts): `go` throws it. */
   #broken: WorkerStartError | undefined;
   /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
-  #grace: NodeJS.Timeout | undefined;
+  #grace: Delay | undefined;
   #cut = false;
 
   constructor(options?: RuntimeOptions) {
@@ -101,7 +101,7 @@ export class Runtime {
       execArgv: this.#options.execArgv,
       env: this.#options.env,
       onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
-      onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
+      onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
     });
     this.#stopper = new TaskStopper({
@@ -259,7 +259,7 @@ export class Runtime {
     const graceMs = checkGrace(options);
     this.#closing ??= this.#shutDown(false);
     if (graceMs !== Infinity && !this.#grace) {
-      this.#grace = setTimeout(() => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`), graceMs);
+      this.#grace = delay(graceMs, () => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`));
     }
     return this.#closing;
   }
@@ -283,7 +283,7 @@ export class Runtime {
     } else if (endpoint.pendingCount > 0) {
       await new Promise<void>((resolve) => (this.#drained = resolve));
     }
-    clearTimeout(this.#grace);
+    clearDelay(this.#grace);
     Atomics.store(views.i32, Header.STATE, RunState.stopped);
     // Wake every parked worker so it sees the stop state.
     wakeAll(submissions.dataBell);

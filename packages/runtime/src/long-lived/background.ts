@@ -11,7 +11,7 @@
  * then the worker is `failed`. A run that returns ends it (`stopped`). Tasks it starts with `go`
  * run on its own thread, beside it.
  */
-import { CancelledError, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle, got } from '@routine/core';
+import { CancelledError, clearDelay, delay, type Delay, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle, got } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
@@ -48,7 +48,7 @@ interface Entry {
   runtime: Runtime;
   status: BackgroundWorkerStatus;
   run?: TaskHandle<unknown>;
-  timer?: NodeJS.Timeout;
+  timer?: Delay;
   /** Set once a stop was asked for: no more restarts. */
   stopping?: Promise<void>;
 }
@@ -106,13 +106,13 @@ function launch(name: string, entry: Entry): void {
     }
     entry.status = { ...entry.status, lastError: result.error };
     if (entry.restart === 'on-failure' && entry.status.restarts < entry.maxRestarts) {
-      const delay = Math.min(entry.maxBackoffMs, entry.backoffMs * 2 ** entry.status.restarts);
+      const backoff = Math.min(entry.maxBackoffMs, entry.backoffMs * 2 ** entry.status.restarts);
       entry.status = { ...entry.status, state: 'restarting', restarts: entry.status.restarts + 1 };
-      routineLogger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: delay }, `routine: background worker '${name}' failed; restarting`);
-      entry.timer = setTimeout(() => {
+      routineLogger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: backoff }, `routine: background worker '${name}' failed; restarting`);
+      entry.timer = delay(backoff, () => {
         entry.timer = undefined;
         if (!entry.stopping) launch(name, entry);
-      }, delay);
+      });
       return;
     }
     entry.status = { ...entry.status, state: 'failed' };
@@ -137,14 +137,14 @@ export function stopBackgroundWorker(name: string, options: { graceMs?: number }
 }
 
 async function stop(entry: Entry, graceMs: number): Promise<void> {
-  clearTimeout(entry.timer);
+  clearDelay(entry.timer);
   const run = entry.run;
   if (run && !run.settled) {
     run.cancel(new CancelledError('the background worker was asked to stop'));
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+    let timer: Delay | undefined;
+    const grace = new Promise<'late'>((resolve) => (timer = delay(graceMs, resolve, 'late')));
     const finished = await Promise.race([run.result().then(() => 'done' as const), grace]);
-    clearTimeout(timer);
+    clearDelay(timer);
     if (finished === 'late') await entry.runtime.terminate();
   }
   await entry.runtime.close();

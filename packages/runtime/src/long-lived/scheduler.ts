@@ -10,7 +10,7 @@
  *   await scheduler.stop(); // no more runs; waits for the running ones
  */
 import { Cron } from 'croner';
-import { InvalidArgumentError, routineLogger, type Submitter, type TaskFn, got } from '@routine/core';
+import { clearDelay, delay, type Delay, InvalidArgumentError, routineLogger, type Submitter, type TaskFn, got } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 export interface JobStatus {
@@ -42,12 +42,9 @@ interface Job {
   /** The first due time after `after` (epoch ms), or undefined when there is none. */
   next(after: number, status: JobStatus): number | undefined;
   dueAt?: number;
-  timer?: NodeJS.Timeout;
+  timer?: Delay;
   run?: Promise<void>;
 }
-
-/** setTimeout's longest delay; a job due later is re-armed on the way. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 export class Scheduler {
   readonly #on: () => Submitter;
@@ -110,7 +107,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.#started = false;
     for (const job of this.#jobs.values()) {
-      clearTimeout(job.timer);
+      clearDelay(job.timer);
       job.timer = undefined;
       job.dueAt = undefined;
     }
@@ -136,8 +133,7 @@ export class Scheduler {
   #arm(job: Job, dueAt: number | undefined): void {
     job.dueAt = dueAt;
     if (dueAt === undefined) return;
-    const delay = Math.max(0, dueAt - Date.now());
-    job.timer = setTimeout(() => this.#due(job), Math.min(delay, MAX_DELAY));
+    job.timer = delay(Math.max(0, dueAt - Date.now()), () => this.#due(job));
   }
 
   #due(job: Job): void {
@@ -145,7 +141,7 @@ export class Scheduler {
     if (!this.#started || job.dueAt === undefined) return;
     const now = Date.now();
     if (now < job.dueAt) {
-      this.#arm(job, job.dueAt); // a long wait, re-armed in steps
+      this.#arm(job, job.dueAt); // the wall clock is behind the timer: wait for the rest
       return;
     }
     if (job.status.running) job.status.skips++;
