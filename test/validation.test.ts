@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createRuntime, InvalidArgumentError, RuntimeClosedError, SerializationError, TaskCaptureError, go, type Task,
+  CodeTableFullError, createRuntime, InvalidArgumentError, RuntimeClosedError, SerializationError, TaskCaptureError, go, type Task,
 } from '@routine/runtime';
 
 const runtime = createRuntime({ workers: 1 });
@@ -127,6 +127,19 @@ describe('bad input gets a named error and loses nothing', () => {
     expect(() => closing.go(() => 1)).toThrow(/closed: it accepts no new tasks/);
     await expect(before).resolves.toBe(2);
     await closed;
+  });
+
+  it('a task function too big for the code table fails with CodeTableFullError, and later ones still run', async () => {
+    // 5 MiB of source, over the table's 4 MiB of text.
+    const huge = (0, eval)(`() => ${JSON.stringify('x'.repeat(5 << 20))}.length`) as () => number;
+    const error = await losesNothing(() => runtime.go(huge));
+    expect(error).toBeInstanceOf(CodeTableFullError);
+    expect((error as CodeTableFullError).code).toBe('ERR_ROUTINE_CODE_TABLE_FULL');
+    expect((error as Error).message).toMatch(/source is 5242\d+ bytes and the code table has \d+ of its 4194304 bytes left.*tasks\(url\)/);
+    // The failure took nothing: new functions, small and large, still register.
+    expect(await runtime.go((a: number, b: number) => a * b + 1, 6, 7)).toBe(43);
+    const large = (0, eval)(`() => ${JSON.stringify('y'.repeat(1 << 20))}.length`) as () => number;
+    expect(await runtime.go(large)).toBe(1 << 20);
   });
 
   it('the free go() checks its input the same way', () => {

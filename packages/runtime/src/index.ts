@@ -37,6 +37,6 @@ export {
   setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler, withTrace,
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
-  WorkerStartError,
+  WorkerStartError, CodeTableFullError,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';

@@ -46,6 +46,14 @@ export class WorkerStartError extends RoutineError {
   exitCode?: number;
 }
 
+/**
+ * The runtime's table of task code is full: too many distinct task functions, or one whose
+ * source text does not fit. Nothing was registered; functions that fit still can be.
+ */
+export class CodeTableFullError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_CODE_TABLE_FULL';
+}
+
 /** An inline task function refers to a variable from its surrounding scope. */
 export class TaskCaptureError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_TASK_CAPTURE';
