@@ -54,16 +54,36 @@ export class CodeTableFullError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_CODE_TABLE_FULL';
 }
 
-/** An inline task function refers to a variable from its surrounding scope. */
+/**
+ * An inline task function refers to a variable from its surrounding scope, or to a global whose
+ * name the caller's scope could be reusing (`globalNamed`): see capture.ts.
+ */
 export class TaskCaptureError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_TASK_CAPTURE';
-  constructor(readonly variables: readonly string[], source: string) {
-    const names = variables.map((name) => `"${name}"`).join(', ');
-    super(
-      `task function captures ${names} from its surrounding scope, but a task runs on another thread ` +
-        `and cannot see it. Pass ${variables.length > 1 ? 'them' : 'it'} as ${variables.length > 1 ? 'arguments' : 'an argument'}: ` +
-        `go((${variables.join(', ')}, ...) => ..., ${variables.join(', ')}). Function: ${abbreviate(source)}`,
-    );
+  constructor(
+    readonly variables: readonly string[],
+    source: string,
+    readonly globalNamed: readonly string[] = [],
+  ) {
+    const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
+    const locals = variables.filter((name) => !globalNamed.includes(name));
+    const parts: string[] = [];
+    if (locals.length > 0) {
+      parts.push(
+        `task function captures ${quoted(locals)} from its surrounding scope, but a task runs on another thread ` +
+          `and cannot see it. Pass ${locals.length > 1 ? 'them' : 'it'} as ${locals.length > 1 ? 'arguments' : 'an argument'}: ` +
+          `go((${locals.join(', ')}, ...) => ..., ${locals.join(', ')}).`,
+      );
+    }
+    if (globalNamed.length > 0) {
+      const [first] = globalNamed;
+      parts.push(
+        `task function uses ${quoted(globalNamed)}, a global's name that your code may also declare or import ` +
+          `(const ${first} = ..., import ${first} from '...'), and a task cannot tell which it means. ` +
+          `Write globalThis.${first} for the worker's global, import it inside the task, or pass it as an argument.`,
+      );
+    }
+    super(`${parts.join(' ')} Function: ${abbreviate(source)}`);
   }
 }
 
