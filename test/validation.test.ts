@@ -83,6 +83,8 @@ describe('bad input gets a named error and loses nothing', () => {
     expect(() => createRuntime({ arenaBytes: '4096' as never })).toThrow(/arenaBytes .*got "4096" \(a string\)/);
     expect(() => runtime.timeout('5' as never, () => 1)).toThrow(/a timeout must be a finite number of milliseconds >= 0, got "5" \(a string\)/);
     expect(() => runtime.group({ limit: '3' as never })).toThrow(/got "3" \(a string\)/);
+    expect(() => runtime.group({ failFast: 'false' as never })).toThrow(/group\(\{ failFast \}\) must be true or false, got "false" \(a string\)/);
+    expect(() => runtime.group({ signal: {} as never })).toThrow(/group\(\{ signal \}\) must be an AbortSignal, got \{\} \(an object\)/);
   });
 
   it.each([

@@ -65,7 +65,9 @@ export class Group {
     }
     this.#admission = new Admission<Waiting>(limit, (next) => this.#launch(next), (next) => next.member.settled);
     this.#failFast = options.failFast ?? true;
+    if (typeof this.#failFast !== 'boolean') throw new InvalidArgumentError(`group({ failFast }) must be true or false, ${got(options.failFast)}`);
     const outer = options.signal;
+    if (outer !== undefined && !(outer instanceof AbortSignal)) throw new InvalidArgumentError(`group({ signal }) must be an AbortSignal, ${got(outer)}`);
     if (outer) {
       if (outer.aborted) this.cancel(outer.reason);
       else outer.addEventListener('abort', () => this.cancel(outer.reason), { once: true });
