@@ -84,8 +84,9 @@ export class WorkerPool {
   }
 
   /**
-   * Starts a replacement for a worker that died: at once if it had booted, after a backoff if it
-   * failed to start (undefined then means at once, for a worker that had booted).
+   * Starts a replacement for a worker that died: at once if it had booted (returns undefined, as
+   * while stopping), after a backoff if it failed to start (returns which attempt comes when),
+   * or not at all after START_ATTEMPTS failed starts in a row ('given-up').
    */
   replace(index: number): Restart | undefined {
     if (this.#stopping) return undefined;
