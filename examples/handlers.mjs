@@ -11,7 +11,7 @@ go(() => {
 const awaited = await go(() => {
   throw new Error('awaited');
 }).result(); // observed: the caller handles it, no handler call
-const crashed = await go(() => process.exit(3)).result(); // a panic: always reported
+const crashed = await go(() => globalThis.process.exit(3)).result(); // a panic: always reported
 
 await new Promise((resolve) => setTimeout(resolve, 50));
 console.log(awaited.error.message, '|', crashed.error.name);

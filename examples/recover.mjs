@@ -10,7 +10,7 @@ const failed = await goWithRecover(() => {
 console.log(failed.ok, failed.error.name, failed.error.message);
 
 // A panic (the worker dies) is recovered the same way; a new worker takes its place.
-const panicked = await goWithRecover(() => process.exit(1));
+const panicked = await goWithRecover(() => globalThis.process.exit(1));
 console.log(panicked.ok, panicked.error.name);
 
 // Output:

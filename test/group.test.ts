@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CancelledError, defaultRuntime, group, tasks, TimeoutError, type Task } from '@routine/runtime';
+import { CancelledError, createRuntime, defaultRuntime, group, tasks, TimeoutError, type Task } from '@routine/runtime';
 import { EVENTUALLY } from './support/until.js';
 
 type Variants = typeof import('./fixtures/variants.mjs');
@@ -18,6 +18,35 @@ describe('group (errgroup)', () => {
     await g.wait();
     expect(g.size).toBe(0);
     expect(await Promise.all(members)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+
+  it('failFast: wait() rejects with the first error while another member is still in a synchronous loop', async () => {
+    const runtime = createRuntime({ workers: 2 });
+    // [0]: set to let the looping member return; [1]: set by it once it runs.
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    try {
+      const g = runtime.group();
+      const looping = g.go((shared: Int32Array) => {
+        Atomics.store(shared, 1, 1);
+        Atomics.notify(shared, 1);
+        while (Atomics.load(shared, 0) === 0);
+        return 'released';
+      }, flags);
+      g.go((shared: Int32Array) => {
+        Atomics.wait(shared, 1, 0, 30_000);
+        throw new Error('second member failed');
+      }, flags);
+      const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('wait() did not settle on the first error')), 20_000).unref());
+      await expect(Promise.race([g.wait(), bound])).rejects.toThrow('second member failed');
+      // The looping member was still running when wait() settled.
+      expect(Atomics.load(flags, 0)).toBe(0);
+      expect(g.size).toBe(1);
+      Atomics.store(flags, 0, 1);
+      await looping.then(() => undefined, () => undefined);
+    } finally {
+      Atomics.store(flags, 0, 1);
+      await runtime.close();
+    }
   });
 
   it('runs at most `limit` members at once', async () => {

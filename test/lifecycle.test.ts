@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, defaultRuntime, RuntimeClosedError, tasks, type Task } from '@routine/runtime';
+import { until } from './support/until.js';
 
 const run = promisify(execFile);
 
@@ -41,6 +42,34 @@ describe('lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await expect(endless).rejects.toBeInstanceOf(RuntimeClosedError);
     await expect(queued).rejects.toThrow(/terminated before this task finished/);
+  });
+
+  it('close({ graceMs }) cuts off a task that never ends: it rejects with RuntimeClosedError and close resolves', async () => {
+    const runtime = createRuntime({ workers: 1 });
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const endless = runtime.go((flag: Int32Array) => {
+      Atomics.store(flag, 0, 1);
+      for (;;);
+    }, started);
+    const queued = runtime.go(() => 'never runs: its only worker is busy');
+    await until(() => Atomics.load(started, 0) === 1, 20_000, 'the endless task to start');
+    const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('close({ graceMs }) did not resolve')), 20_000).unref());
+    await Promise.race([runtime.close({ graceMs: 50 }), bound]);
+    await expect(endless).rejects.toThrow(RuntimeClosedError);
+    await expect(endless).rejects.toThrow(/closed with graceMs: 50/);
+    await expect(queued).rejects.toThrow(RuntimeClosedError);
+    expect(() => runtime.go(() => 1)).toThrow(RuntimeClosedError);
+  });
+
+  it('close({ graceMs }) still waits for tasks that finish in time, and checks graceMs', async () => {
+    const runtime = createRuntime({ workers: 1 });
+    expect(() => runtime.close({ graceMs: -1 })).toThrow(/graceMs.*got -1/);
+    const task = runtime.go(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'finished';
+    });
+    await runtime.close({ graceMs: 60_000 });
+    await expect(task).resolves.toBe('finished');
   });
 
   it('await using closes the runtime at the end of the scope', async () => {

@@ -50,7 +50,7 @@ describe('nested go', () => {
     const outcomes = parents.map((task, i) => task.result().then((r) => (settled[i]++, r)));
     await until(() => Atomics.load(gate, 1) === count, 15_000, 'every child to start');
     expect(rt.dump()).toHaveLength(2 * count);
-    const exit = rt.go(() => process.exit(7));
+    const exit = rt.go(() => globalThis.process.exit(7));
     for (const outcome of await Promise.all(outcomes)) {
       expect(outcome.ok).toBe(false);
       expect((outcome as { error: Error }).error).toBeInstanceOf(WorkerCrashError);

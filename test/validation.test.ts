@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createRuntime, InvalidArgumentError, RuntimeClosedError, SerializationError, TaskCaptureError, go, type Task,
+  CodeTableFullError, createRuntime, InvalidArgumentError, RuntimeClosedError, SerializationError, TaskCaptureError, go, type Task,
 } from '@routine/runtime';
 
 const runtime = createRuntime({ workers: 1 });
@@ -24,7 +24,7 @@ describe('bad input gets a named error and loses nothing', () => {
   it('a non-function', async () => {
     const error = await losesNothing(() => runtime.go('a + b' as never));
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as Error).message).toMatch(/needs a function to run, got string/);
+    expect((error as Error).message).toMatch(/needs a function to run, got "a \+ b" \(a string\)/);
   });
 
   it('a capture names the variable and says to pass it as an argument', async () => {
@@ -78,6 +78,40 @@ describe('bad input gets a named error and loses nothing', () => {
     expect(() => createRuntime({ queueCapacity })).toThrow(/queueCapacity must be a power of two/);
   });
 
+  it('a string where a number belongs says so: got "2" (a string)', () => {
+    expect(() => createRuntime({ workers: '2' as never })).toThrow(/workers must be a whole number from 1 to 1024, got "2" \(a string\)/);
+    expect(() => createRuntime({ arenaBytes: '4096' as never })).toThrow(/arenaBytes .*got "4096" \(a string\)/);
+    expect(() => runtime.timeout('5' as never, () => 1)).toThrow(/a timeout must be a finite number of milliseconds >= 0, got "5" \(a string\)/);
+    expect(() => runtime.group({ limit: '3' as never })).toThrow(/got "3" \(a string\)/);
+    expect(() => runtime.group({ failFast: 'false' as never })).toThrow(/group\(\{ failFast \}\) must be true or false, got "false" \(a string\)/);
+    expect(() => runtime.group({ signal: {} as never })).toThrow(/group\(\{ signal \}\) must be an AbortSignal, got \{\} \(an object\)/);
+  });
+
+  it.each([
+    ['huge', /resourceLimits must be an object such as \{ maxOldGenerationSizeMb: 512 \}, got "huge" \(a string\)/],
+    [null, /resourceLimits must be an object.*got null/],
+    [[64], /resourceLimits must be an object.*\(an array\)/],
+    [{ maxOldGenerationSizeMb: '2' }, /resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0, got "2" \(a string\)/],
+    [{ maxOldGenerationSizeMb: 0 }, /resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0, got 0 \(a number\)/],
+    [{ stackSizeMb: -4 }, /resourceLimits.stackSizeMb .*got -4/],
+    [{ maxOldGenerationSizeMB: 64 }, /resourceLimits has no limit "maxOldGenerationSizeMB"; the limits are maxYoungGenerationSizeMb, maxOldGenerationSizeMb/],
+  ])('resourceLimits: %j', (resourceLimits, message) => {
+    expect(() => createRuntime({ workers: 1, resourceLimits: resourceLimits as never })).toThrow(InvalidArgumentError);
+    expect(() => createRuntime({ workers: 1, resourceLimits: resourceLimits as never })).toThrow(message);
+  });
+
+  it('every option is checked: misspelt names, loggers, setup modules, metrics, the options object', () => {
+    expect(() => createRuntime({ worker: 2 } as never)).toThrow(/createRuntime\(\) has no option "worker"; the options are workers, /);
+    expect(() => createRuntime({ logger: console as never })).toThrow(/logger must be a pino logger/);
+    expect(() => createRuntime({ workerSetup: './setup.mjs' })).toThrow(/workerSetup needs an absolute URL or path, got ".\/setup.mjs" \(a string\)/);
+    expect(() => createRuntime({ workerSetup: 42 as never })).toThrow(/workerSetup needs a module's URL \(a URL or a string\), got 42 \(a number\)/);
+    expect(() => createRuntime({ metrics: 'yes' as never })).toThrow(/metrics must be true or false, got "yes" \(a string\)/);
+    expect(() => createRuntime('fast' as never)).toThrow(/createRuntime\(\) takes an options object, got "fast" \(a string\)/);
+    for (const bad of [{ worker: 2 }, { logger: console }, { workerSetup: './setup.mjs' }, { metrics: 'yes' }]) {
+      expect(() => createRuntime(bad as never)).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('maxQueue below zero', () => {
     expect(() => createRuntime({ maxQueue: -1 })).toThrow(/maxQueue must be a number >= 0/);
   });
@@ -95,6 +129,19 @@ describe('bad input gets a named error and loses nothing', () => {
     expect(() => closing.go(() => 1)).toThrow(/closed: it accepts no new tasks/);
     await expect(before).resolves.toBe(2);
     await closed;
+  });
+
+  it('a task function too big for the code table fails with CodeTableFullError, and later ones still run', async () => {
+    // 5 MiB of source, over the table's 4 MiB of text.
+    const huge = (0, eval)(`() => ${JSON.stringify('x'.repeat(5 << 20))}.length`) as () => number;
+    const error = await losesNothing(() => runtime.go(huge));
+    expect(error).toBeInstanceOf(CodeTableFullError);
+    expect((error as CodeTableFullError).code).toBe('ERR_ROUTINE_CODE_TABLE_FULL');
+    expect((error as Error).message).toMatch(/source is 5242\d+ bytes and the code table has \d+ of its 4194304 bytes left.*tasks\(url\)/);
+    // The failure took nothing: new functions, small and large, still register.
+    expect(await runtime.go((a: number, b: number) => a * b + 1, 6, 7)).toBe(43);
+    const large = (0, eval)(`() => ${JSON.stringify('y'.repeat(1 << 20))}.length`) as () => number;
+    expect(await runtime.go(large)).toBe(1 << 20);
   });
 
   it('the free go() checks its input the same way', () => {

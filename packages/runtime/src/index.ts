@@ -19,7 +19,7 @@ export { awaitAll, sleep } from './api/spawn.js';
 export { Group, type GroupOptions } from './api/group.js';
 export { createPool, getPool, Pool, type PoolOptions, type PoolStats } from './api/pool.js';
 export { logger } from './api/task-logger.js';
-export { createRuntime, Runtime } from './dispatch/runtime.js';
+export { createRuntime, Runtime, type CloseOptions } from './dispatch/runtime.js';
 export { defaultRuntime } from './dispatch/default-runtime.js';
 export { type RuntimeOptions } from './dispatch/options.js';
 export { type RunningTask } from './dispatch/dump.js';
@@ -37,5 +37,6 @@ export {
   setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler, withTrace,
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
+  WorkerStartError, CodeTableFullError,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';

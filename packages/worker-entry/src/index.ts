@@ -2,10 +2,10 @@
  * Entry point of every routine worker thread. It attaches to the runtime's shared buffer,
  * imports the setup module if there is one, and runs the executor until the runtime stops.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, traceIdOfTask, WorkerWord, type WorkerBoot,
+  reportUnobserved, traceIdOfTask, WORKER_READY, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -34,6 +34,7 @@ const connection = connect({
 });
 setWorkerEndpoint(connection.endpoint);
 if (boot.setup) await import(boot.setup);
+parentPort!.postMessage(WORKER_READY);
 
 const ownInbox = connection.inboxes[thread];
 await new Executor({

@@ -38,6 +38,19 @@ describe('codec', () => {
     );
   });
 
+  it('keeps lone surrogates exactly: any sequence of UTF-16 code units comes back as it went', () => {
+    // Single code units, so unpaired surrogates are common (UTF-8 would make each one U+FFFD).
+    const codeUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)) });
+    fc.assert(
+      fc.property(fc.array(codeUnits), (values) => {
+        const back = roundTrip(values);
+        expect(back).toEqual(values);
+        for (let i = 0; i < values.length; i++) expect((back[i] as string).length).toBe(values[i].length);
+      }),
+    );
+    expect(roundTrip(['\uD800', '\uDFFF', 'a\uD83Db', '\uDE00x', '\uD83D\uDE00', 'é\uDBFF'])).toEqual(['\uD800', '\uDFFF', 'a\uD83Db', '\uDE00x', '\uD83D\uDE00', 'é\uDBFF']);
+  });
+
   it('round-trips every typed array kind, keeping its class and contents', () => {
     const arrays = [
       new Int8Array([-1, 2]), new Uint8Array([1, 255]), new Uint8ClampedArray([3]), new Int16Array([-300]),

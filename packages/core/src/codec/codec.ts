@@ -29,6 +29,8 @@ const Tag = {
   typed: 6,
   arrayBuffer: 7,
   v8: 8,
+  /** A string that is not well-formed UTF-16 (a lone surrogate), as its raw code units. */
+  utf16: 9,
 } as const;
 
 const TYPED_CONSTRUCTORS = [
@@ -89,7 +91,8 @@ export class Encoder {
 
   /**
    * Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue.
-   * Strings are bounded at 3 bytes per UTF-16 unit, their worst case in UTF-8.
+   * Strings are bounded at 3 bytes per UTF-16 unit, their worst case in UTF-8 (and more than the 2
+   * of the raw units a string with a lone surrogate is written as).
    */
   measure(values: readonly unknown[]): number | UncloneableValue {
     let bytes = 4;
@@ -169,6 +172,15 @@ export class Encoder {
           at += 9;
           continue;
         case 'string': {
+          // UTF-8 would turn a lone surrogate into U+FFFD, where structured clone keeps it. V8
+          // answers isWellFormed at once for a one-byte string, so ASCII and Latin-1 pay nothing.
+          if (!value.isWellFormed()) {
+            u8[at] = Tag.utf16;
+            const written = Buffer.from(u8.buffer, u8.byteOffset + at + 5, value.length * 2).write(value, 'utf16le');
+            data.setUint32(at + 1, written, true);
+            at += 5 + written;
+            continue;
+          }
           u8[at] = Tag.string;
           const { written } = this.#encoder.encodeInto(value, u8.subarray(at + 5, at + 5 + value.length * 3));
           data.setUint32(at + 1, written, true);
@@ -237,6 +249,12 @@ export function decode(views: Views, offset: number): unknown[] {
       case Tag.string: {
         const length = data.getUint32(at + 1, true);
         values[i] = Buffer.from(views.buffer, at + 5, length).toString('utf8');
+        at += 5 + length;
+        break;
+      }
+      case Tag.utf16: {
+        const length = data.getUint32(at + 1, true);
+        values[i] = Buffer.from(views.buffer, at + 5, length).toString('utf16le');
         at += 5 + length;
         break;
       }

@@ -19,3 +19,10 @@ export interface WorkerBoot {
   /** Module imported before the worker takes tasks. */
   setup?: string;
 }
+
+/**
+ * What a worker posts on its parentPort once it has booted (its setup module imported), before it
+ * takes a task. A worker that exits without having posted it failed to start: the pool restarts it
+ * with backoff, up to a limit, instead of at once and forever.
+ */
+export const WORKER_READY = 'routine:ready';

@@ -7,6 +7,7 @@ import { inlineSource } from '../task/capture.js';
 import { CodeKind, type CodeTable } from '../memory/code-table.js';
 import { InvalidArgumentError } from '../task/errors.js';
 import { moduleExportOf } from '../task/task-ref.js';
+import { got } from '../task/got.js';
 
 export class CodeIds {
   readonly #table: CodeTable;
@@ -21,7 +22,7 @@ export class CodeIds {
   idOf(fn: unknown): number {
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(
-        `go() needs a function to run, got ${fn === null ? 'null' : typeof fn}. Pass an inline function, e.g. go((a, b) => a + b, 1, 2), or an export named with tasks(url)`,
+        `go() needs a function to run, ${got(fn)}. Pass an inline function, e.g. go((a, b) => a + b, 1, 2), or an export named with tasks(url)`,
       );
     }
     const known = this.#byFunction.get(fn);

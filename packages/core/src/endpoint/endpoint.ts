@@ -40,6 +40,7 @@ import { NO_SAFE_POINT } from '../memory/safety.js';
 import { SignalBinding } from './signal-binding.js';
 import { UnobservedReporter } from './unobserved.js';
 import type { Views } from '../memory/views.js';
+import { clearDelay, delay } from '../sync/delay.js';
 
 export interface EndpointParts {
   views: Views;
@@ -181,7 +182,7 @@ export class Endpoint {
     if (timeoutMs !== undefined) {
       task.deadline = Date.now() + timeoutMs;
       task.timeoutMs = timeoutMs;
-      task.timer = setTimeout(this.#expire, timeoutMs, task);
+      task.timer = delay(timeoutMs, this.#expire, task);
       this.#parts.onDeadline?.(gid, timeoutMs);
     }
     task.placement = placement;
@@ -399,7 +400,7 @@ export class Endpoint {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
-    if (task.timer) clearTimeout(task.timer);
+    if (task.timer) clearDelay(task.timer);
     const waiting = this.#credits.waiting;
     this.#credits.leave(); // its credit comes back, and the next waiter may take it
     this.#waitingChanged(waiting);

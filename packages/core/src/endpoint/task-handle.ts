@@ -7,6 +7,7 @@
 import type { Detached } from '../codec/codec.js';
 import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
+import type { Delay } from '../sync/delay.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -46,7 +47,7 @@ export class TaskHandle<R> implements Task<R> {
   /** Epoch ms after which the task times out (0: never), the timeout it came from, and its timer. */
   deadline = 0;
   timeoutMs = 0;
-  timer: NodeJS.Timeout | undefined = undefined;
+  timer: Delay | undefined = undefined;
   /** Where the payload goes (Placement) and its measured size. */
   placement = 0;
   size = 0;

@@ -9,17 +9,17 @@
  *
  * Ids are per runtime, not global: two threads may register the same source under two ids, which
  * is harmless (each worker compiles each id once).
+ *
+ * Space is taken only when it fits (a compare-and-swap on the top, never an add that overshoots),
+ * so a registration that fails takes nothing and every later one that fits still succeeds.
  */
+import { CodeTableFullError } from '../task/errors.js';
 import { CodeEntry, CodeHeader, CODE_ENTRY_BYTES, LINE_BYTES } from './layout.js';
 import type { Views } from './views.js';
 
 /** Task names (go.with({ name })) are interned here too, as text. */
 export const CodeKind = { inline: 1, module: 2, name: 3 } as const;
 export type CodeKind = (typeof CodeKind)[keyof typeof CodeKind];
-
-export class CodeTableFullError extends RangeError {
-  readonly code = 'ERR_ROUTINE_CODE_TABLE_FULL';
-}
 
 export class CodeTable {
   readonly #views: Views;
@@ -42,17 +42,21 @@ export class CodeTable {
   register(kind: CodeKind, text: string): number {
     const { i32 } = this.#views;
     const bytes = this.#encoder.encode(text);
-    const id = Atomics.add(i32, this.#header + CodeHeader.COUNT, 1);
-    if (id >= this.#maxEntries) {
+    const textTop = this.#header + CodeHeader.TEXT_TOP;
+    const at = this.#take(textTop, bytes.byteLength, this.#textBytes);
+    if (at < 0) {
+      throw new CodeTableFullError(
+        `routine: a task function's source is ${bytes.byteLength} bytes and the code table has ${this.#textBytes - Atomics.load(i32, textTop)} ` +
+          `of its ${this.#textBytes} bytes left; move large task bodies into a module and use tasks(url)`,
+      );
+    }
+    const id = this.#take(this.#header + CodeHeader.COUNT, 1, this.#maxEntries);
+    if (id < 0) {
+      // Give the text back, unless another registration has taken space above it since.
+      Atomics.compareExchange(i32, textTop, at + bytes.byteLength, at);
       throw new CodeTableFullError(
         `routine: more than ${this.#maxEntries} distinct task functions were registered; ` +
           'define task functions once (at module level) instead of building new source text per call',
-      );
-    }
-    const at = Atomics.add(i32, this.#header + CodeHeader.TEXT_TOP, bytes.byteLength);
-    if (at + bytes.byteLength > this.#textBytes) {
-      throw new CodeTableFullError(
-        `routine: task source text exceeds ${this.#textBytes} bytes; move large task bodies into a module and use tasks(url)`,
       );
     }
     this.#views.u8.set(bytes, this.#text + at);
@@ -60,8 +64,20 @@ export class CodeTable {
     i32[entry + CodeEntry.KIND] = kind;
     i32[entry + CodeEntry.TEXT_OFFSET] = at;
     i32[entry + CodeEntry.TEXT_LENGTH] = bytes.byteLength;
+    // Last: a reader that sees READY sees the fields and the text (the store is seq-cst).
     Atomics.store(i32, entry + CodeEntry.READY, 1);
     return id;
+  }
+
+  /** Takes `amount` from the counter at `word` if the result stays within `limit`: its old value, or -1. */
+  #take(word: number, amount: number, limit: number): number {
+    const { i32 } = this.#views;
+    for (;;) {
+      const top = Atomics.load(i32, word);
+      if (top + amount > limit) return -1;
+      // Another thread may take space between the load and here; then look again.
+      if (Atomics.compareExchange(i32, word, top, top + amount) === top) return top;
+    }
   }
 
   read(id: number): { kind: CodeKind; text: string } {

@@ -139,6 +139,6 @@ export function planLayout(options: LayoutOptions): Layout {
 export const CodeHeader = { COUNT: 0, TEXT_TOP: 1 } as const;
 export const CODE_ENTRY_BYTES = 16;
 export const CodeEntry = { KIND: 0, TEXT_OFFSET: 1, TEXT_LENGTH: 2, READY: 3 } as const;
-function codeTableBytes(entries: number, textBytes: number): number {
+export function codeTableBytes(entries: number, textBytes: number): number {
   return LINE_BYTES + entries * CODE_ENTRY_BYTES + textBytes;
 }

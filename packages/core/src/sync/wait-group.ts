@@ -11,6 +11,7 @@
  * do), and the worker gets a WaitGroup back (see revive.ts) when it is a top-level argument.
  */
 import { InvalidArgumentError } from '../task/errors.js';
+import { got } from '../task/got.js';
 
 export const WAIT_GROUP_BRAND = 'WaitGroup';
 
@@ -25,7 +26,7 @@ export class WaitGroup {
 
   /** Adds `n` (may be negative) to the counter. Going below zero is a bug, and throws. */
   add(n = 1): void {
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`waitGroup.add() takes a whole number, got ${String(n)}`);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`waitGroup.add() takes a whole number, ${got(n)}`);
     const now = Atomics.add(this.counter, 0, n) + n;
     if (now < 0) {
       Atomics.sub(this.counter, 0, n);

@@ -33,6 +33,50 @@ describe('capture analysis', () => {
     expect(capturesOf(source)).toEqual(expected);
   });
 
+  it.each(['URL', 'crypto', 'fetch', 'name', 'process', 'Buffer', 'navigator', 'AbortController', 'Blob', 'require', 'module'])(
+    'a global name outside the fixed list (%s) is refused: the caller may have declared or imported it',
+    (global) => {
+      const error = (() => {
+        try {
+          inlineSource(fn(`() => ${global}`));
+        } catch (failure) {
+          return failure as TaskCaptureError;
+        }
+      })();
+      expect(error).toBeInstanceOf(TaskCaptureError);
+      expect(error?.variables).toEqual([global]);
+      if (global in globalThis) {
+        expect(error?.globalNamed).toEqual([global]);
+        expect(error?.message).toContain(`uses "${global}", a global's name that your code may also declare or import`);
+        expect(error?.message).toContain(`Write globalThis.${global} for the worker's global, import it inside the task, or pass it as an argument`);
+      }
+    },
+  );
+
+  it('the language built-ins, console, timers and the like are the same on every thread and allowed', () => {
+    const source = `async (n) => {
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      queueMicrotask(() => console.log(JSON.stringify({ n })));
+      const bytes = new TextEncoder().encode(String(n));
+      return [Math.max(n, 1), new Map([[1, 2]]), BigInt(n), Atomics, Reflect.ownKeys({}), structuredClone([n]), new Uint8Array(bytes), Intl, Symbol.iterator, globalThis.URL, undefined, NaN, started];
+    }`;
+    expect(capturesOf(source)).toEqual([]);
+  });
+
+  it('a local and a global-named capture are each explained', () => {
+    const error = (() => {
+      try {
+        inlineSource(fn('() => [factor, process.pid]'));
+      } catch (failure) {
+        return failure as TaskCaptureError;
+      }
+    })();
+    expect(error?.variables).toEqual(['factor', 'process']);
+    expect(error?.globalNamed).toEqual(['process']);
+    expect(error?.message).toMatch(/captures "factor" from its surrounding scope.*uses "process", a global's name/);
+  });
+
   it('ignores property names and object keys that look like variables', () => {
     expect(capturesOf('(o) => ({ factor: o.factor, [o.key]: o.offset })')).toEqual([]);
   });

@@ -4,6 +4,14 @@
  * be undefined on the worker: we find those names with a real scope analysis (acorn + eslint-scope)
  * and refuse the function up front, naming them.
  *
+ * A name the function does not declare may still be a global, but the text alone cannot say
+ * whether the caller's scope declares one of the same name (`const URL = '...'`, `import crypto
+ * from 'node:crypto'`): that binding would silently become the worker's global. So only names
+ * that are the same on every thread and that code does not redeclare in practice are taken as
+ * globals (SAME_ON_EVERY_THREAD: the language's built-ins, console, timers and a few more); any
+ * other is refused, naming it, with the ways out: `globalThis.X`, an import inside the task, or
+ * an argument.
+ *
  * The result is cached per source text, so the analysis runs once per distinct function.
  */
 import { parse, type Node } from 'acorn';
@@ -15,6 +23,22 @@ import { InvalidArgumentError, TaskCaptureError } from './errors.js';
  * toolchains insert around named functions; every worker defines it (see worker-entry).
  */
 const WORKER_PROVIDED = new Set(['__name']);
+
+/** The globals an inline task may name bare; the README lists them. */
+const SAME_ON_EVERY_THREAD = new Set([
+  // ECMAScript's global object (and ECMA-402's Intl).
+  'globalThis', 'Infinity', 'NaN', 'undefined', 'eval', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
+  'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'unescape',
+  'AggregateError', 'Array', 'ArrayBuffer', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date',
+  'Error', 'EvalError', 'FinalizationRegistry', 'Float16Array', 'Float32Array', 'Float64Array', 'Function', 'Int8Array',
+  'Int16Array', 'Int32Array', 'Iterator', 'Map', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError', 'ReferenceError',
+  'RegExp', 'Set', 'SharedArrayBuffer', 'String', 'Symbol', 'SyntaxError', 'TypeError', 'Uint8Array',
+  'Uint8ClampedArray', 'Uint16Array', 'Uint32Array', 'URIError', 'WeakMap', 'WeakRef', 'WeakSet',
+  'Atomics', 'JSON', 'Math', 'Reflect', 'Intl', 'WebAssembly',
+  // The host's, the same object on every thread (an import of performance is the global itself).
+  'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
+  'queueMicrotask', 'structuredClone', 'TextEncoder', 'TextDecoder', 'performance',
+]);
 
 const prepared = new Map<string, string>();
 
@@ -30,8 +54,8 @@ export function inlineSource(fn: (...args: never[]) => unknown): string {
     );
   }
   const expression = compilableExpression(source);
-  const captured = freeVariables(expression).filter((name) => !(name in globalThis) && !WORKER_PROVIDED.has(name));
-  if (captured.length > 0) throw new TaskCaptureError([...new Set(captured)], source);
+  const captured = [...new Set(freeVariables(expression))].filter((name) => !SAME_ON_EVERY_THREAD.has(name) && !WORKER_PROVIDED.has(name));
+  if (captured.length > 0) throw new TaskCaptureError(captured, source, captured.filter((name) => name in globalThis));
   prepared.set(source, expression);
   return expression;
 }

@@ -35,16 +35,55 @@ export class WorkerCrashError extends RoutineError {
   exitCode?: number;
 }
 
-/** An inline task function refers to a variable from its surrounding scope. */
+/**
+ * A worker could not start: its workerSetup module threw or does not exist, its resourceLimits are
+ * too small to boot, or Node refused its execArgv. Tasks reject with it once the restarts allowed
+ * are used up; the runtime is then broken and every later `go` throws it. `cause` is the worker's
+ * own error, `exitCode` its exit code when it exited without one.
+ */
+export class WorkerStartError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_WORKER_START';
+  exitCode?: number;
+}
+
+/**
+ * The runtime's table of task code is full: too many distinct task functions, or one whose
+ * source text does not fit. Nothing was registered; functions that fit still can be.
+ */
+export class CodeTableFullError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_CODE_TABLE_FULL';
+}
+
+/**
+ * An inline task function refers to a variable from its surrounding scope, or to a global whose
+ * name the caller's scope could be reusing (`globalNamed`): see capture.ts.
+ */
 export class TaskCaptureError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_TASK_CAPTURE';
-  constructor(readonly variables: readonly string[], source: string) {
-    const names = variables.map((name) => `"${name}"`).join(', ');
-    super(
-      `task function captures ${names} from its surrounding scope, but a task runs on another thread ` +
-        `and cannot see it. Pass ${variables.length > 1 ? 'them' : 'it'} as ${variables.length > 1 ? 'arguments' : 'an argument'}: ` +
-        `go((${variables.join(', ')}, ...) => ..., ${variables.join(', ')}). Function: ${abbreviate(source)}`,
-    );
+  constructor(
+    readonly variables: readonly string[],
+    source: string,
+    readonly globalNamed: readonly string[] = [],
+  ) {
+    const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
+    const locals = variables.filter((name) => !globalNamed.includes(name));
+    const parts: string[] = [];
+    if (locals.length > 0) {
+      parts.push(
+        `task function captures ${quoted(locals)} from its surrounding scope, but a task runs on another thread ` +
+          `and cannot see it. Pass ${locals.length > 1 ? 'them' : 'it'} as ${locals.length > 1 ? 'arguments' : 'an argument'}: ` +
+          `go((${locals.join(', ')}, ...) => ..., ${locals.join(', ')}).`,
+      );
+    }
+    if (globalNamed.length > 0) {
+      const [first] = globalNamed;
+      parts.push(
+        `task function uses ${quoted(globalNamed)}, a global's name that your code may also declare or import ` +
+          `(const ${first} = ..., import ${first} from '...'), and a task cannot tell which it means. ` +
+          `Write globalThis.${first} for the worker's global, import it inside the task, or pass it as an argument.`,
+      );
+    }
+    super(`${parts.join(' ')} Function: ${abbreviate(source)}`);
   }
 }
 

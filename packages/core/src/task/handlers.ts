@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from './errors.js';
+import { got } from './got.js';
 
 export type ErrorHandler = (error: Error, gid: number) => void;
 export type PanicHandler = (value: unknown, stack: string, gid: number) => void;
@@ -34,7 +35,7 @@ export function setPanicHandler(handler: PanicHandler | undefined): void {
 function checkHandler<T>(name: string, handler: T | undefined): T | undefined {
   if (handler === undefined || handler === null) return undefined;
   if (typeof handler !== 'function') {
-    throw new InvalidArgumentError(`${name}() takes a function (or undefined to restore the default logging), got ${typeof handler}`);
+    throw new InvalidArgumentError(`${name}() takes a function (or undefined to restore the default logging), ${got(handler)}`);
   }
   return handler;
 }

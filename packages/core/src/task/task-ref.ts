@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from './errors.js';
+import { got } from './got.js';
 
 /** A function a task runs. Arguments and the result cross threads by structured clone. */
 export type TaskFn<A extends unknown[] = unknown[], R = unknown> = (...args: A) => R | PromiseLike<R>;
@@ -25,7 +26,7 @@ export type TaskModule<M> = {
  * The module is not imported on the calling thread.
  */
 export function tasks<M>(moduleUrl: string | URL): TaskModule<M> {
-  const url = normalizeUrl(moduleUrl);
+  const url = moduleUrlOf(moduleUrl, 'tasks()');
   const refs = new Map<string, unknown>();
   return new Proxy({} as TaskModule<M>, {
     get(_target, key) {
@@ -50,11 +51,13 @@ export function moduleExportOf(fn: unknown): { url: string; exportName: string }
   return typeof fn === 'function' ? (fn as Partial<ModuleExportRef>)[MODULE_EXPORT] : undefined;
 }
 
-function normalizeUrl(moduleUrl: string | URL): string {
+/** A module's URL from a URL or an absolute path; `what` names the caller in the error. */
+export function moduleUrlOf(moduleUrl: string | URL, what: string): string {
   if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (typeof moduleUrl !== 'string') throw new InvalidArgumentError(`${what} needs a module's URL (a URL or a string), ${got(moduleUrl)}`);
   if (/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl) && !/^[a-z]:[\\/]/i.test(moduleUrl)) return moduleUrl;
   if (moduleUrl.startsWith('/') || /^[a-z]:[\\/]/i.test(moduleUrl)) return pathToFileURL(moduleUrl).href;
   throw new InvalidArgumentError(
-    `tasks() needs an absolute URL or path, got "${moduleUrl}": use new URL('${moduleUrl}', import.meta.url)`,
+    `${what} needs an absolute URL or path, ${got(moduleUrl)}: use new URL('${moduleUrl}', import.meta.url)`,
   );
 }

@@ -5,6 +5,7 @@
  */
 import { gidCounter, ProcessWord } from '../memory/gid.js';
 import { InvalidArgumentError } from './errors.js';
+import { got } from './got.js';
 
 export class Trace {
   #id: string | undefined;
@@ -99,7 +100,7 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
  */
 export function parseTrace(value: unknown): Trace {
   if (typeof value !== 'string') {
-    throw new InvalidArgumentError(`withTrace() takes a trace id or a W3C traceparent string, got ${value === null ? 'null' : typeof value}`);
+    throw new InvalidArgumentError(`withTrace() takes a trace id or a W3C traceparent string, ${got(value)}`);
   }
   const text = value.trim().toLowerCase();
   const parent = TRACEPARENT.exec(text);

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError } from './errors.js';
 import { activeOtelTrace } from './otel.js';
 import { parseTrace, type Trace } from './trace-id.js';
+import { got } from './got.js';
 
 let scopes: AsyncLocalStorage<Trace> | undefined;
 
@@ -17,7 +18,7 @@ let scopes: AsyncLocalStorage<Trace> | undefined;
  */
 export function withTrace<T>(traceIdOrTraceparent: string, fn: () => T): T {
   const trace = parseTrace(traceIdOrTraceparent);
-  if (typeof fn !== 'function') throw new InvalidArgumentError(`withTrace() takes a function to run, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`withTrace() takes a function to run, ${got(fn)}`);
   scopes ??= new AsyncLocalStorage();
   return scopes.run(trace, fn);
 }

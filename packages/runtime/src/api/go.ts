@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Submitter, type Task, type TaskFn } from '@routine/core';
+import { InvalidArgumentError, type Submitter, type Task, type TaskFn, got } from '@routine/core';
 import { checkTimeout } from './timeout.js';
 
 /** Options for `go.with`. */
@@ -14,7 +14,7 @@ export interface GoOptions {
 /** `go.with` on a given runtime (`on` is asked at each call, so it may change). */
 export function withOptionsOn(on: () => Submitter, options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R> {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`go.with() takes an options object ({ signal, timeoutMs, name }), got ${String(options)}`);
+    throw new InvalidArgumentError(`go.with() takes an options object ({ signal, timeoutMs, name }), ${got(options)}`);
   }
   const { signal, name } = options;
   const timeoutMs = options.timeoutMs === undefined ? undefined : checkTimeout(options.timeoutMs);

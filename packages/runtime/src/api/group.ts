@@ -16,7 +16,7 @@
  */
 import {
   Admission, CancelledError, InvalidArgumentError, PendingCount, type Submitter, type Task, type TaskFn, type TaskHandle,
-  TimeoutError,
+  TimeoutError, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
 import { checkTimeout } from './timeout.js';
@@ -49,6 +49,9 @@ export class Group {
   /** Set when the group was cancelled rather than failed by a member. */
   #stopReason: Error | undefined;
   readonly #on: Submitter;
+  /** What failFast `wait()` races the members against, made when first waited on. */
+  #failed: Promise<void> | undefined;
+  #reportFailure: (() => void) | undefined;
 
   /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
   constructor(options: GroupOptions = {}, on: Submitter) {
@@ -58,11 +61,13 @@ export class Group {
     this.#on = on;
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
-      throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, got ${String(limit)}`);
+      throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, ${got(limit)}`);
     }
     this.#admission = new Admission<Waiting>(limit, (next) => this.#launch(next), (next) => next.member.settled);
     this.#failFast = options.failFast ?? true;
+    if (typeof this.#failFast !== 'boolean') throw new InvalidArgumentError(`group({ failFast }) must be true or false, ${got(options.failFast)}`);
     const outer = options.signal;
+    if (outer !== undefined && !(outer instanceof AbortSignal)) throw new InvalidArgumentError(`group({ signal }) must be an AbortSignal, ${got(outer)}`);
     if (outer) {
       if (outer.aborted) this.cancel(outer.reason);
       else outer.addEventListener('abort', () => this.cancel(outer.reason), { once: true });
@@ -93,9 +98,15 @@ export class Group {
     return this.go(fn, ...args).result();
   }
 
-  /** Resolves when every member has settled; rejects as the class comment says. */
+  /**
+   * Resolves when every member has settled; rejects as the class comment says. With failFast it
+   * rejects as soon as the first error is in, without waiting for the members still running: they
+   * have been cancelled, and a synchronous one may not see that until it returns, if ever.
+   */
   async wait(): Promise<void> {
-    while (this.#unsettled.count > 0) await this.#unsettled.idle();
+    while (this.#unsettled.count > 0 && !(this.#failFast && this.#errors.length > 0)) {
+      await (this.#failFast ? Promise.race([this.#unsettled.idle(), this.#firstError()]) : this.#unsettled.idle());
+    }
     if (this.#errors.length === 0) {
       if (this.#stopReason) throw this.#stopReason;
       return;
@@ -107,18 +118,18 @@ export class Group {
   /** `wait()`, but after `ms` the group is cancelled and this rejects with TimeoutError. */
   async waitTimeout(ms: number): Promise<void> {
     checkTimeout(ms);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Delay | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = delay(ms, () => {
         const error = new TimeoutError(`the group did not finish within ${ms} ms`);
         this.cancel(error);
         reject(error);
-      }, ms);
+      });
     });
     try {
       await Promise.race([this.wait(), expired]);
     } finally {
-      clearTimeout(timer);
+      clearDelay(timer);
     }
   }
 
@@ -135,6 +146,11 @@ export class Group {
     await this.wait().catch(() => undefined);
   }
 
+  /** Resolves when a member fails (failFast). */
+  #firstError(): Promise<void> {
+    return (this.#failed ??= new Promise((resolve) => (this.#reportFailure = resolve)));
+  }
+
   #launch({ member, fn, args }: Waiting): void {
     this.#started.add(member);
     startDeferred(this.#on, member, fn, args, (ok, outcome) => {
@@ -149,7 +165,10 @@ export class Group {
     if (!member.settle(ok, outcome)) return;
     if (!ok && !(outcome instanceof CancelledError && this.#controller.signal.aborted)) {
       this.#errors.push(outcome as Error);
-      if (this.#failFast) this.#stop(outcome);
+      if (this.#failFast) {
+        this.#stop(outcome);
+        this.#reportFailure?.();
+      }
     }
     this.#unsettled.done();
   }

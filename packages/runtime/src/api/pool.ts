@@ -5,7 +5,7 @@
  * `submitWait` waits for room instead. Pools are registered by name for `getPool`.
  */
 import {
-  Admission, InvalidArgumentError, PendingCount, QueueFullError, type Task, type TaskFn, type TaskHandle,
+  Admission, InvalidArgumentError, PendingCount, QueueFullError, type Task, type TaskFn, type TaskHandle, got,
 } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { deferredHandle, startDeferred } from './deferred.js';
@@ -49,7 +49,7 @@ export class Pool {
     }
     const queue = options.queue ?? 2 * options.workers;
     if (!Number.isInteger(queue) || queue < 0) {
-      throw new InvalidArgumentError(`pool "${options.name}": queue must be a whole number >= 0, got ${String(queue)}`);
+      throw new InvalidArgumentError(`pool "${options.name}": queue must be a whole number >= 0, ${got(queue)}`);
     }
     if (pools.has(options.name)) {
       throw new InvalidArgumentError(`a pool named "${options.name}" already exists: use getPool("${options.name}"), or close it first`);

@@ -3,7 +3,9 @@
  * resilience library) rather than a breaker of our own.
  */
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { BrokenCircuitError, CancelledError, InvalidArgumentError, lazyRequire, type Submitter } from '@routine/core';
+import {
+  BrokenCircuitError, CancelledError, got, InvalidArgumentError, lazyRequire, MAX_TIMER_MS, type Submitter,
+} from '@routine/core';
 
 /** Loaded at the first retry or breaker, not when routine is imported. */
 const cockatiel = lazyRequire<typeof import('cockatiel')>(import.meta.url, 'cockatiel');
@@ -23,16 +25,19 @@ const retryable = (): ReturnType<typeof import('cockatiel').handleWhen> => cocka
 
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
-  if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, got ${String(retries)}`);
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`goWithRetry: delayMs must be a number >= 0, got ${String(delayMs)}`);
-  if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', got ${String(backoff)}`);
+  if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, ${got(retries)}`);
+  // The retry library waits with one setTimeout, which fires a longer delay after 1 ms.
+  if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(`goWithRetry: delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, ${got(delayMs)}`);
+  }
+  if (backoff !== 'fixed' && backoff !== 'exponential') throw new InvalidArgumentError(`goWithRetry: backoff is 'fixed' or 'exponential', ${got(backoff)}`);
   const { retry, ConstantBackoff, ExponentialBackoff, noJitterGenerator, TaskCancelledError } = cockatiel();
   const policy = retry(retryable(), {
     maxAttempts: retries,
     backoff:
       backoff === 'fixed'
         ? new ConstantBackoff(delayMs)
-        : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: 2 ** 31 - 1, generator: noJitterGenerator }),
+        : new ExponentialBackoff({ initialDelay: delayMs, maxDelay: MAX_TIMER_MS, generator: noJitterGenerator }),
   });
   try {
     return await policy.execute(({ signal: attempt }) => on.submit<R>(fn, args, { signal: attempt }), signal);
@@ -55,8 +60,8 @@ const breakers = new Map<string, CircuitBreakerPolicy>();
 export function configureCircuitBreaker(name: string, options: BreakerOptions = {}): void {
   const threshold = options.threshold ?? 5;
   const halfOpenAfter = options.halfOpenAfterMs ?? 10_000;
-  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, got ${String(threshold)}`);
-  if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, got ${String(halfOpenAfter)}`);
+  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidArgumentError(`circuit breaker "${name}": threshold must be a whole number >= 1, ${got(threshold)}`);
+  if (!(halfOpenAfter >= 0)) throw new InvalidArgumentError(`circuit breaker "${name}": halfOpenAfterMs must be >= 0, ${got(halfOpenAfter)}`);
   const { circuitBreaker, ConsecutiveBreaker } = cockatiel();
   breakers.set(name, circuitBreaker(retryable(), { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) }));
 }

@@ -1,8 +1,9 @@
-import { InvalidArgumentError, type Result, type Submitter, type Task } from '@routine/core';
+import { delay, InvalidArgumentError, type Result, type Submitter, type Task, got } from '@routine/core';
+import { checkTimeout } from './timeout.js';
 
 export function spawnManyOn<R>(on: Submitter, count: number, fn: unknown): Task<R>[] {
   if (!Number.isInteger(count) || count < 0) {
-    throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, got ${String(count)}`);
+    throw new InvalidArgumentError(`spawnMany() needs a whole number of tasks >= 0, ${got(count)}`);
   }
   const started: Task<R>[] = [];
   for (let id = 0; id < count; id++) started.push(on.submit<R>(fn, [id]));
@@ -16,5 +17,6 @@ export function awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
 
 /** Resolves after `ms` milliseconds, on any thread. */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  checkTimeout(ms);
+  return new Promise((resolve) => delay(ms, resolve));
 }

@@ -20,7 +20,7 @@ export function defaultRuntime(): Runtime {
     // Closing it makes room for a fresh one on next use, instead of a runtime that refuses work.
     const close = created.close.bind(created);
     const terminate = created.terminate.bind(created);
-    created.close = () => (shared === created && (shared = undefined), close());
+    created.close = (options) => (shared === created && (shared = undefined), close(options));
     created.terminate = () => (shared === created && (shared = undefined), terminate());
   }
   return shared;

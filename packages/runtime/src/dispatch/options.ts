@@ -1,8 +1,8 @@
 /** createRuntime's options: defaults, and a clear error for each bad value. */
 import { availableParallelism } from 'node:os';
-import type { ResourceLimits } from 'node:worker_threads';
+import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { InvalidArgumentError, type LayoutOptions } from '@routine/core';
+import { got, InvalidArgumentError, type LayoutOptions, moduleUrlOf } from '@routine/core';
 
 export interface RuntimeOptions {
   /** Worker threads; default `os.availableParallelism()`. */
@@ -17,6 +17,13 @@ export interface RuntimeOptions {
   workerSetup?: string | URL;
   /** Per-worker V8 heap limits; a worker that exceeds them dies and its task fails as a panic. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Node flags for the workers (Node refuses process-wide ones such as V8 flags). Default: the
+   * parent's, less those describing its own entry point (`--input-type`, `--eval`, `--test`, ...).
+   */
+  execArgv?: string[];
+  /** The workers' `process.env`: an object of strings, or `SHARE_ENV` to share the parent's. Default: a copy of the parent's. */
+  env?: Record<string, string> | typeof SHARE_ENV;
   /** Bytes of shared memory for payloads over 40 bytes; default 64 MiB (pages are touched only as used). */
   arenaBytes?: number;
   /**
@@ -38,6 +45,8 @@ export interface ResolvedOptions {
   logger?: Logger;
   workerSetup?: string;
   resourceLimits?: ResourceLimits;
+  execArgv?: string[];
+  env?: Record<string, string> | typeof SHARE_ENV;
   metrics: boolean;
 }
 
@@ -46,37 +55,62 @@ const MAX_WORKERS = 1024;
 const FIXED_CLAIM_SLOTS = 64;
 const MAX_TASKS_PER_WORKER = 1 << 20;
 
+const KNOWN_OPTIONS = new Set<string>([
+  'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
+  'maxTasksPerWorker',
+] satisfies (keyof RuntimeOptions)[]);
+
+const RESOURCE_LIMITS = new Set<string>([
+  'maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb',
+] satisfies (keyof ResourceLimits)[]);
+
 export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`createRuntime() takes an options object, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError(`createRuntime() takes an options object, ${got(options)}`);
+  }
+  // A misspelt option would otherwise be ignored without a word.
+  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`createRuntime() has no option ${unknown.map((key) => `"${key}"`).join(', ')}; the options are ${[...KNOWN_OPTIONS].join(', ')}`);
   }
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
     throw new InvalidArgumentError(
-      `workers must be a whole number from 1 to ${MAX_WORKERS}, got ${String(workers)}. ` +
+      `workers must be a whole number from 1 to ${MAX_WORKERS}, ${got(workers)}. ` +
         'Leave it out to use one worker per core (os.availableParallelism())',
     );
   }
   const queueCapacity = options.queueCapacity ?? 4096;
   if (!Number.isInteger(queueCapacity) || queueCapacity < 2 || queueCapacity > 1 << 20 || (queueCapacity & (queueCapacity - 1)) !== 0) {
-    throw new InvalidArgumentError(`queueCapacity must be a power of two from 2 to 1048576, got ${String(queueCapacity)}`);
+    throw new InvalidArgumentError(`queueCapacity must be a power of two from 2 to 1048576, ${got(queueCapacity)}`);
   }
   const maxQueue = options.maxQueue ?? Infinity;
   if (typeof maxQueue !== 'number' || Number.isNaN(maxQueue) || maxQueue < 0) {
-    throw new InvalidArgumentError(`maxQueue must be a number >= 0 (or Infinity), got ${String(maxQueue)}`);
+    throw new InvalidArgumentError(`maxQueue must be a number >= 0 (or Infinity), ${got(maxQueue)}`);
   }
   const arenaBytes = options.arenaBytes ?? 64 << 20;
   if (!Number.isInteger(arenaBytes) || arenaBytes < 4096 || arenaBytes > 2 ** 31 - 4096) {
-    throw new InvalidArgumentError(`arenaBytes must be a whole number from 4096 to 2^31 - 4096, got ${String(arenaBytes)}`);
+    throw new InvalidArgumentError(`arenaBytes must be a whole number from 4096 to 2^31 - 4096, ${got(arenaBytes)}`);
   }
   const metrics = options.metrics ?? true;
-  if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, got ${String(metrics)}`);
+  if (typeof metrics !== 'boolean') throw new InvalidArgumentError(`metrics must be true or false, ${got(metrics)}`);
+  const { execArgv, env } = options;
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((flag) => typeof flag === 'string'))) {
+    throw new InvalidArgumentError(`execArgv must be an array of strings (Node flags for the workers), ${got(execArgv)}`);
+  }
+  if (env !== undefined && env !== SHARE_ENV && !isStringRecord(env)) {
+    throw new InvalidArgumentError(`env must be an object of strings or SHARE_ENV, ${got(env)}`);
+  }
+  const { logger, workerSetup, resourceLimits } = options;
+  if (logger !== undefined && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.child !== 'function')) {
+    throw new InvalidArgumentError(`logger must be a pino logger (an object with error() and child()), ${got(logger)}`);
+  }
+  if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
   const maxTasksPerWorker = options.maxTasksPerWorker ?? 1 << 16;
   if (!Number.isInteger(maxTasksPerWorker) || maxTasksPerWorker < 1 || maxTasksPerWorker > MAX_TASKS_PER_WORKER) {
-    throw new InvalidArgumentError(`maxTasksPerWorker must be a whole number from 1 to ${MAX_TASKS_PER_WORKER}, got ${String(maxTasksPerWorker)}`);
+    throw new InvalidArgumentError(`maxTasksPerWorker must be a whole number from 1 to ${MAX_TASKS_PER_WORKER}, ${got(maxTasksPerWorker)}`);
   }
   const claimSlots = Math.min(FIXED_CLAIM_SLOTS, maxTasksPerWorker);
-  const setup = options.workerSetup;
   return {
     layout: {
       workers,
@@ -89,9 +123,30 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
       arenaBytes,
     },
     maxQueue,
-    logger: options.logger,
-    workerSetup: setup === undefined ? undefined : setup instanceof URL ? setup.href : setup,
-    resourceLimits: options.resourceLimits,
+    logger,
+    workerSetup: workerSetup === undefined ? undefined : moduleUrlOf(workerSetup, 'workerSetup'),
+    resourceLimits: resourceLimits && { ...resourceLimits },
+    execArgv: execArgv && [...execArgv],
+    env: env === SHARE_ENV || env === undefined ? env : { ...env },
     metrics,
   };
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
+}
+
+/** Node would ignore a key it does not know and a value that is not a number, without a word. */
+function checkResourceLimits(limits: unknown): asserts limits is ResourceLimits {
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
+    throw new InvalidArgumentError(`resourceLimits must be an object such as { maxOldGenerationSizeMb: 512 }, ${got(limits)}`);
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (!RESOURCE_LIMITS.has(key)) {
+      throw new InvalidArgumentError(`resourceLimits has no limit "${key}"; the limits are ${[...RESOURCE_LIMITS].join(', ')}`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidArgumentError(`resourceLimits.${key} must be a number of megabytes > 0, ${got(value)}`);
+    }
+  }
 }

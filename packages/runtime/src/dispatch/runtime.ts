@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup,
+  routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
@@ -24,7 +24,7 @@ import { breakerOn, retryOn, type RetryOptions } from '../api/resilience.js';
 import { mustOn } from '../api/must.js';
 import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
 import { readDump, type RunningTask } from './dump.js';
-import { WorkerPool } from './worker-pool.js';
+import { START_ATTEMPTS, WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
 import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
@@ -50,6 +50,11 @@ export class Runtime {
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  /** Why no worker could start, once every slot is given up (worker-pool.ts): `go` throws it. */
+  #broken: WorkerStartError | undefined;
+  /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
+  #grace: Delay | undefined;
+  #cut = false;
 
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
@@ -95,8 +100,10 @@ export class Runtime {
       setup: this.#options.workerSetup,
       metrics: this.#options.metrics,
       resourceLimits: this.#options.resourceLimits,
-      onDeath: (index, error, exitCode) => this.#onWorkerDeath(index, error, exitCode),
-      onWatchDeadline: (gid, timeoutMs) => setTimeout(() => this.#stopper.stop(gid), timeoutMs).unref(),
+      execArgv: this.#options.execArgv,
+      env: this.#options.env,
+      onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
+      onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
     });
     this.#stopper = new TaskStopper({
@@ -213,6 +220,7 @@ export class Runtime {
 
   /** `go` with options; the variants (timeouts, names) build on it. */
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    if (this.#broken) throw this.#broken;
     const task = this.#connection.endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
     return task;
@@ -250,9 +258,16 @@ export class Runtime {
     return snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
   }
 
-  /** Stops accepting tasks, waits for every pending one to settle, then stops the workers. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting tasks, waits for every pending one to settle, then stops the workers. With
+   * `graceMs`, tasks still pending after it are cut off as by terminate().
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const graceMs = checkGrace(options);
     this.#closing ??= this.#shutDown(false);
+    if (graceMs !== Infinity && !this.#grace) {
+      this.#grace = delay(graceMs, () => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`));
+    }
     return this.#closing;
   }
 
@@ -271,15 +286,23 @@ export class Runtime {
     const { endpoint, views, submissions } = this.#connection;
     endpoint.close();
     if (abort) {
-      endpoint.abandonAll(new RuntimeClosedError('the runtime was terminated before this task finished'));
+      this.#cutOff('the runtime was terminated before this task finished');
     } else if (endpoint.pendingCount > 0) {
       await new Promise<void>((resolve) => (this.#drained = resolve));
     }
+    clearDelay(this.#grace);
     Atomics.store(views.i32, Header.STATE, RunState.stopped);
     // Wake every parked worker so it sees the stop state.
     wakeAll(submissions.dataBell);
-    await (abort ? this.#pool.terminate() : this.#pool.stop());
+    await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#release();
+  }
+
+  /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
+  #cutOff(reason: string): void {
+    this.#cut = true;
+    this.#connection.endpoint.abandonAll(new RuntimeClosedError(reason));
+    this.#drained?.();
   }
 
   /** Settles completions as they arrive, for as long as tasks are pending. */
@@ -327,10 +350,14 @@ export class Runtime {
     this.#keepAlive = undefined;
   }
 
-  #onWorkerDeath(index: number, error: unknown, exitCode: number): void {
+  #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    if (!started) {
+      this.#onStartFailure(index, error, exitCode);
+      return;
+    }
     if (stoppedGid === undefined || panics.length > 0) {
       reportPanic(this.#log(), error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
@@ -341,6 +368,49 @@ export class Runtime {
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
   }
+
+  /**
+   * A worker died before it booted. Tasks wait for its restart (a transient failure costs them
+   * nothing); once every slot has used up its attempts, no worker will ever take them, so they
+   * and every later task fail with the start error, and close() has nothing left to wait for.
+   */
+  #onStartFailure(index: number, cause: unknown, exitCode: number): void {
+    const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
+    const error = new WorkerStartError(
+      `worker ${index} could not start: ${reason}. Check that workerSetup exists and imports without throwing, ` +
+        'that resourceLimits leave room to boot, and that execArgv holds only flags a worker accepts',
+      { cause },
+    );
+    if (cause === undefined) error.exitCode = exitCode;
+    const restart = this.#pool.replace(index);
+    if (restart === undefined) return; // stopping
+    this.#log().error(
+      { err: cause, worker: index, exitCode },
+      restart === 'given-up'
+        ? `routine: worker ${index} failed to start ${START_ATTEMPTS} times in a row; giving it up: ${reason}`
+        : `routine: worker ${index} failed to start; attempt ${restart.attempt} of ${START_ATTEMPTS} in ${restart.delayMs} ms: ${reason}`,
+    );
+    if (!this.#pool.broken) return;
+    this.#broken = error;
+    this.#connection.endpoint.abandonAll(error);
+  }
+}
+
+export interface CloseOptions {
+  /**
+   * How long close() waits for pending tasks (default Infinity); then they reject with
+   * RuntimeClosedError and the workers are terminated, as by terminate().
+   */
+  graceMs?: number;
+}
+
+function checkGrace(options: CloseOptions): number {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`close() takes an options object ({ graceMs }), ${got(options)}`);
+  const graceMs = options.graceMs ?? Infinity;
+  if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
+    throw new InvalidArgumentError(`close({ graceMs }) needs a number of milliseconds >= 0 (or Infinity), ${got(graceMs)}`);
+  }
+  return graceMs;
 }
 
 /** Creates a runtime with its own workers. Close it (or `await using`) when done. */

@@ -2,11 +2,16 @@
  * The worker threads of one runtime: starting them, noticing when one dies, replacing it, and
  * stopping them all. What a death means for the tasks it held is the runtime's business
  * (recovery.ts); this file only reports it.
+ *
+ * A worker that dies before it has booted (WORKER_READY) failed to start, and another start would
+ * most likely fail the same way: its slot is restarted with backoff, and given up after
+ * START_ATTEMPTS failures in a row. Once every slot is given up the runtime is broken.
  */
-import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WorkerWord,
+  InvalidArgumentError, type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
 } from '@routine/core';
+import { withoutRefused, workerExecArgv } from './worker-flags.js';
 
 export interface PoolOptions {
   buffer: SharedArrayBuffer;
@@ -18,7 +23,11 @@ export interface PoolOptions {
   setup?: string;
   metrics: boolean;
   resourceLimits?: ResourceLimits;
-  onDeath(index: number, error: unknown, exitCode: number): void;
+  /** Node flags for the workers; undefined: the parent's, less those a worker cannot take. */
+  execArgv?: string[];
+  env?: Record<string, string> | typeof SHARE_ENV;
+  /** `started`: whether it had booted; a worker that had not failed to start. */
+  onDeath(index: number, error: unknown, exitCode: number, started: boolean): void;
   /** A worker started task `gid` with a timeout: stop it if it is still running then. */
   onWatchDeadline(gid: number, timeoutMs: number): void;
   /** A worker cancelled task `gid`, which another worker is running. */
@@ -27,16 +36,44 @@ export interface PoolOptions {
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
 
+/** Failed starts in a row after which a slot is given up. */
+export const START_ATTEMPTS = 5;
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+
+/** What `replace` did after a failed start: which attempt comes next and when, or that it gave up. */
+export type Restart = { attempt: number; delayMs: number } | 'given-up';
+
 export class WorkerPool {
   readonly #options: PoolOptions;
   readonly #workers: (Worker | undefined)[] = [];
   readonly #i32: Int32Array;
+  /** Per slot: whether its worker has booted, its failed starts in a row, a restart it waits for. */
+  readonly #started: boolean[] = [];
+  readonly #failedStarts: number[] = [];
+  readonly #restarts: (NodeJS.Timeout | undefined)[] = [];
+  #givenUp = 0;
+  #execArgv: string[] | undefined;
+  /** Whether #execArgv is ours (derived from the parent's), so flags Node refuses may be dropped. */
+  readonly #derivedArgv: boolean;
   #stopping = false;
 
   constructor(options: PoolOptions) {
     this.#options = options;
     this.#i32 = new Int32Array(options.buffer);
-    for (let index = 0; index < options.layout.workers; index++) this.#start(index);
+    this.#execArgv = options.execArgv ?? workerExecArgv(process.execArgv);
+    this.#derivedArgv = options.execArgv === undefined;
+    try {
+      for (let index = 0; index < options.layout.workers; index++) this.#start(index, true);
+    } catch (error) {
+      void this.terminate();
+      throw error;
+    }
+  }
+
+  /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
+  get broken(): boolean {
+    return this.#givenUp === this.#options.layout.workers;
   }
 
   get size(): number {
@@ -48,14 +85,33 @@ export class WorkerPool {
     return Atomics.load(this.#i32, this.#options.layout.workerBlocks[index] / 4 + WorkerWord.GENERATION);
   }
 
-  /** Starts a replacement for a worker that died. */
-  replace(index: number): void {
-    if (this.#stopping) return;
+  /**
+   * Starts a replacement for a worker that died: at once if it had booted (returns undefined, as
+   * while stopping), after a backoff if it failed to start (returns which attempt comes when),
+   * or not at all after START_ATTEMPTS failed starts in a row ('given-up').
+   */
+  replace(index: number): Restart | undefined {
+    if (this.#stopping) return undefined;
     const control = this.#options.layout.workerBlocks[index] / 4;
     Atomics.add(this.#i32, control + WorkerWord.GENERATION, 1);
     // The dead worker may have left it BUSY or KILLING.
     Atomics.store(this.#i32, control + WorkerWord.SAFETY, Safety.safe);
-    this.#start(index);
+    if (this.#started[index]) {
+      this.#start(index, false);
+      return undefined;
+    }
+    const failed = ++this.#failedStarts[index];
+    if (failed >= START_ATTEMPTS) {
+      this.#givenUp++;
+      return 'given-up';
+    }
+    const delayMs = Math.min(FIRST_BACKOFF_MS * 2 ** (failed - 1), MAX_BACKOFF_MS);
+    // Unref'd: a pending task holds the process open (runtime.ts), a restart alone must not.
+    this.#restarts[index] = setTimeout(() => {
+      this.#restarts[index] = undefined;
+      if (!this.#stopping) this.#start(index, false);
+    }, delayMs).unref();
+    return { attempt: failed + 1, delayMs };
   }
 
   /**
@@ -64,7 +120,7 @@ export class WorkerPool {
    * to get control back.
    */
   async stop(graceMs = 2000): Promise<void> {
-    this.#stopping = true;
+    this.#stopRestarts();
     await Promise.all(
       this.#workers.map(async (worker) => {
         if (!worker) return;
@@ -84,16 +140,19 @@ export class WorkerPool {
   }
 
   async terminate(): Promise<void> {
-    this.#stopping = true;
+    this.#stopRestarts();
     await Promise.all(this.#workers.map((worker) => worker?.terminate()));
   }
 
-  #start(index: number): void {
+  #stopRestarts(): void {
+    this.#stopping = true;
+    for (const timer of this.#restarts) clearTimeout(timer);
+  }
+
+  #start(index: number, creating: boolean): void {
     const { layout, buffer, parcels } = this.#options;
     const control = new MessageChannel();
     const parcelChannel = new MessageChannel();
-    let alive = true;
-    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort });
     const boot: WorkerBoot = {
       buffer,
       layout,
@@ -106,17 +165,33 @@ export class WorkerPool {
       setup: this.#options.setup,
       metrics: this.#options.metrics,
     };
-    const worker = new Worker(new URL(ENTRY), {
-      workerData: boot,
-      transferList: [control.port2, parcelChannel.port2],
-      resourceLimits: this.#options.resourceLimits,
-      name: `routine-${index}`,
+    this.#started[index] = false;
+    this.#failedStarts[index] ??= 0;
+    let worker: Worker;
+    try {
+      worker = this.#spawn(boot, [control.port2, parcelChannel.port2]);
+    } catch (error) {
+      control.port1.close();
+      parcelChannel.port1.close();
+      // Node refused the options themselves (execArgv, env): no start can succeed.
+      if (creating) throw new InvalidArgumentError(`createRuntime(): Node refused to start a worker with these options: ${(error as Error).message}`, { cause: error });
+      setImmediate(() => this.#stopping || this.#options.onDeath(index, error, 1, false));
+      return;
+    }
+    let alive = true;
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort });
+    worker.on('message', (message) => {
+      if (message !== WORKER_READY || this.#workers[index] !== worker) return;
+      this.#started[index] = true;
+      this.#failedStarts[index] = 0;
     });
     // A parked worker must never keep the process alive: the runtime holds the process open
-    // itself while tasks are pending (runtime.ts).
+    // itself while tasks are pending (runtime.ts). After the 'message' listener: adding one refs
+    // the worker's port again.
     worker.unref();
     let fatal: unknown;
     worker.on('error', (error) => (fatal = error));
+    // Node delivers every message a worker posted before its 'exit' event, so #started is final here.
     worker.on('exit', (exitCode) => {
       alive = false;
       // The ports are left to close themselves: a parcel this worker posted just before it died is
@@ -124,8 +199,28 @@ export class WorkerPool {
       // drop it and leave that task's worker waiting for its arguments forever.
       if (this.#workers[index] !== worker) return;
       this.#workers[index] = undefined;
-      if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode);
+      if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode, this.#started[index]);
     });
     this.#workers[index] = worker;
+  }
+
+  #spawn(workerData: WorkerBoot, transferList: MessagePort[]): Worker {
+    for (;;) {
+      try {
+        return new Worker(new URL(ENTRY), {
+          workerData,
+          transferList,
+          resourceLimits: this.#options.resourceLimits,
+          execArgv: this.#execArgv,
+          env: this.#options.env,
+          name: `routine-${workerData.index}`,
+        });
+      } catch (error) {
+        // Each pass drops at least one flag, so this ends.
+        const fewer = this.#derivedArgv && this.#execArgv ? withoutRefused(this.#execArgv, error) : undefined;
+        if (!fewer) throw error;
+        this.#execArgv = fewer;
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@
  * then the worker is `failed`. A run that returns ends it (`stopped`). Tasks it starts with `go`
  * run on its own thread, beside it.
  */
-import { CancelledError, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle } from '@routine/core';
+import { CancelledError, clearDelay, delay, type Delay, InvalidArgumentError, routineLogger, type TaskFn, type TaskHandle, got } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
@@ -48,7 +48,7 @@ interface Entry {
   runtime: Runtime;
   status: BackgroundWorkerStatus;
   run?: TaskHandle<unknown>;
-  timer?: NodeJS.Timeout;
+  timer?: Delay;
   /** Set once a stop was asked for: no more restarts. */
   stopping?: Promise<void>;
 }
@@ -65,10 +65,10 @@ export function startBackgroundWorker(name: string, fn: TaskFn<never[], unknown>
   }
   const restart = options.restart ?? 'never';
   if (restart !== 'never' && restart !== 'on-failure') {
-    throw new InvalidArgumentError(`startBackgroundWorker(): restart must be 'never' or 'on-failure', got ${String(restart)}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): restart must be 'never' or 'on-failure', ${got(restart)}`);
   }
   if (options.args !== undefined && !Array.isArray(options.args)) {
-    throw new InvalidArgumentError(`startBackgroundWorker(): args must be an array, got ${typeof options.args}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): args must be an array, ${got(options.args)}`);
   }
   const entry: Entry = {
     fn,
@@ -86,7 +86,7 @@ export function startBackgroundWorker(name: string, fn: TaskFn<never[], unknown>
 
 function count(value: number, what: string): number {
   if (typeof value !== 'number' || !(value >= 0)) {
-    throw new InvalidArgumentError(`startBackgroundWorker(): ${what} must be a number >= 0, got ${String(value)}`);
+    throw new InvalidArgumentError(`startBackgroundWorker(): ${what} must be a number >= 0, ${got(value)}`);
   }
   return value;
 }
@@ -106,13 +106,13 @@ function launch(name: string, entry: Entry): void {
     }
     entry.status = { ...entry.status, lastError: result.error };
     if (entry.restart === 'on-failure' && entry.status.restarts < entry.maxRestarts) {
-      const delay = Math.min(entry.maxBackoffMs, entry.backoffMs * 2 ** entry.status.restarts);
+      const backoff = Math.min(entry.maxBackoffMs, entry.backoffMs * 2 ** entry.status.restarts);
       entry.status = { ...entry.status, state: 'restarting', restarts: entry.status.restarts + 1 };
-      routineLogger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: delay }, `routine: background worker '${name}' failed; restarting`);
-      entry.timer = setTimeout(() => {
+      routineLogger().warn({ err: result.error, worker: name, restarts: entry.status.restarts, delayMs: backoff }, `routine: background worker '${name}' failed; restarting`);
+      entry.timer = delay(backoff, () => {
         entry.timer = undefined;
         if (!entry.stopping) launch(name, entry);
-      }, delay);
+      });
       return;
     }
     entry.status = { ...entry.status, state: 'failed' };
@@ -130,21 +130,21 @@ export function stopBackgroundWorker(name: string, options: { graceMs?: number }
   if (!entry) return Promise.reject(new InvalidArgumentError(`there is no background worker named '${name}'`));
   const graceMs = options.graceMs ?? 5000;
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) {
-    return Promise.reject(new InvalidArgumentError(`stopBackgroundWorker(): graceMs must be a number >= 0, got ${String(graceMs)}`));
+    return Promise.reject(new InvalidArgumentError(`stopBackgroundWorker(): graceMs must be a number >= 0, ${got(graceMs)}`));
   }
   entry.stopping ??= stop(entry, graceMs);
   return entry.stopping;
 }
 
 async function stop(entry: Entry, graceMs: number): Promise<void> {
-  clearTimeout(entry.timer);
+  clearDelay(entry.timer);
   const run = entry.run;
   if (run && !run.settled) {
     run.cancel(new CancelledError('the background worker was asked to stop'));
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+    let timer: Delay | undefined;
+    const grace = new Promise<'late'>((resolve) => (timer = delay(graceMs, resolve, 'late')));
     const finished = await Promise.race([run.result().then(() => 'done' as const), grace]);
-    clearTimeout(timer);
+    clearDelay(timer);
     if (finished === 'late') await entry.runtime.terminate();
   }
   await entry.runtime.close();

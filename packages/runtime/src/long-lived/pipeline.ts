@@ -15,7 +15,7 @@
 import { availableParallelism } from 'node:os';
 import {
   Admission, CancelledError, Fifo, InvalidArgumentError, PipelineError, type Result, type Submitter,
-  type TaskFn,
+  type TaskFn, got,
 } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
@@ -49,7 +49,7 @@ export class Pipeline<In = unknown, Out = In> {
       throw new InvalidArgumentError('new Pipeline() needs the runtime it runs on: call pipeline(), or runtime.pipeline() for a runtime of your own');
     }
     if (options.window !== undefined && (!Number.isInteger(options.window) || options.window < 1)) {
-      throw new InvalidArgumentError(`pipeline({ window }) needs a whole number >= 1, got ${String(options.window)}`);
+      throw new InvalidArgumentError(`pipeline({ window }) needs a whole number >= 1, ${got(options.window)}`);
     }
     this.#on = on;
     this.#options = options;
@@ -63,7 +63,7 @@ export class Pipeline<In = unknown, Out = In> {
     if (this.#stages.some((stage) => stage.name === name)) throw new InvalidArgumentError(`the pipeline already has a stage named '${name}'`);
     const concurrency = options.concurrency ?? 4 * availableParallelism();
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InvalidArgumentError(`stage('${name}', fn, { concurrency }) needs a whole number >= 1, got ${String(concurrency)}`);
+      throw new InvalidArgumentError(`stage('${name}', fn, { concurrency }) needs a whole number >= 1, ${got(concurrency)}`);
     }
     return new Pipeline<In, Awaited<R>>(this.#options, this.#on, [...this.#stages, { name, fn, concurrency }]);
   }
@@ -165,6 +165,6 @@ class Run {
 function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | AsyncIterator<T> {
   if (items != null && typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') return (items as AsyncIterable<T>)[Symbol.asyncIterator]();
   if (items != null && typeof (items as Iterable<T>)[Symbol.iterator] === 'function') return (items as Iterable<T>)[Symbol.iterator]();
-  throw new InvalidArgumentError(`a pipeline reads an iterable or an async iterable, got ${items === null ? 'null' : typeof items}`);
+  throw new InvalidArgumentError(`a pipeline reads an iterable or an async iterable, ${got(items)}`);
 }
 

@@ -10,7 +10,9 @@
  *   await scheduler.stop(); // no more runs; waits for the running ones
  */
 import type { Cron } from 'croner';
-import { InvalidArgumentError, lazyRequire, routineLogger, type Submitter, type TaskFn } from '@routine/core';
+import {
+  clearDelay, delay, type Delay, got, InvalidArgumentError, lazyRequire, routineLogger, type Submitter, type TaskFn,
+} from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 /** The cron parser, loaded at the first cron job rather than when routine is imported. */
@@ -45,12 +47,9 @@ interface Job {
   /** The first due time after `after` (epoch ms), or undefined when there is none. */
   next(after: number, status: JobStatus): number | undefined;
   dueAt?: number;
-  timer?: NodeJS.Timeout;
+  timer?: Delay;
   run?: Promise<void>;
 }
-
-/** setTimeout's longest delay; a job due later is re-armed on the way. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 export class Scheduler {
   readonly #on: () => Submitter;
@@ -113,7 +112,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.#started = false;
     for (const job of this.#jobs.values()) {
-      clearTimeout(job.timer);
+      clearDelay(job.timer);
       job.timer = undefined;
       job.dueAt = undefined;
     }
@@ -139,8 +138,7 @@ export class Scheduler {
   #arm(job: Job, dueAt: number | undefined): void {
     job.dueAt = dueAt;
     if (dueAt === undefined) return;
-    const delay = Math.max(0, dueAt - Date.now());
-    job.timer = setTimeout(() => this.#due(job), Math.min(delay, MAX_DELAY));
+    job.timer = delay(Math.max(0, dueAt - Date.now()), () => this.#due(job));
   }
 
   #due(job: Job): void {
@@ -148,7 +146,7 @@ export class Scheduler {
     if (!this.#started || job.dueAt === undefined) return;
     const now = Date.now();
     if (now < job.dueAt) {
-      this.#arm(job, job.dueAt); // a long wait, re-armed in steps
+      this.#arm(job, job.dueAt); // the wall clock is behind the timer: wait for the rest
       return;
     }
     if (job.status.running) job.status.skips++;
@@ -199,7 +197,7 @@ function checkTimeZone(job: string, tz: string): void {
 
 function checkDelay(ms: number, what: string, positive: boolean): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || (positive && ms === 0)) {
-    throw new InvalidArgumentError(`${what}() needs a finite number of milliseconds ${positive ? '> 0' : '>= 0'}, got ${String(ms)}`);
+    throw new InvalidArgumentError(`${what}() needs a finite number of milliseconds ${positive ? '> 0' : '>= 0'}, ${got(ms)}`);
   }
 }
 
