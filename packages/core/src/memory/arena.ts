@@ -1,5 +1,5 @@
 /**
- * The shared arena: payloads too big for a slot's 64 inline bytes.
+ * The shared arena: payloads too big for a slot's inline area (INLINE_BYTES in slot.ts, 40 bytes).
  *
  *   +-----------+-----------+-------------------+----------------------------+---------------+
  *   | LOCK      | USED      | BITMAP            | FREE[0..BINS-1]            | blocks ...    |

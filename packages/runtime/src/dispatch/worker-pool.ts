@@ -13,7 +13,7 @@ import {
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 
-export interface PoolOptions {
+export interface WorkerPoolOptions {
   buffer: SharedArrayBuffer;
   layout: Layout;
   /** Each worker's spill table, handed to it and to its replacements. */
@@ -45,7 +45,7 @@ const MAX_BACKOFF_MS = 2000;
 export type Restart = { attempt: number; delayMs: number } | 'given-up';
 
 export class WorkerPool {
-  readonly #options: PoolOptions;
+  readonly #options: WorkerPoolOptions;
   readonly #workers: (Worker | undefined)[] = [];
   readonly #i32: Int32Array;
   /** Per slot: whether its worker has booted, its failed starts in a row, a restart it waits for. */
@@ -58,7 +58,7 @@ export class WorkerPool {
   readonly #derivedArgv: boolean;
   #stopping = false;
 
-  constructor(options: PoolOptions) {
+  constructor(options: WorkerPoolOptions) {
     this.#options = options;
     this.#i32 = new Int32Array(options.buffer);
     this.#execArgv = options.execArgv ?? workerExecArgv(process.execArgv);
@@ -76,9 +76,6 @@ export class WorkerPool {
     return this.#givenUp === this.#options.layout.workers;
   }
 
-  get size(): number {
-    return this.#workers.length;
-  }
 
   /** Generation of worker `index`: bumped on every replacement. */
   generation(index: number): number {
