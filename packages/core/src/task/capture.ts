@@ -14,9 +14,14 @@
  *
  * The result is cached per source text, so the analysis runs once per distinct function.
  */
-import { parse, type Node } from 'acorn';
-import { analyze } from 'eslint-scope';
+import type { Node } from 'acorn';
+import { lazyRequire } from '../lazy-require.js';
 import { InvalidArgumentError, TaskCaptureError } from './errors.js';
+
+// Loaded at the first inline task this thread checks, not when routine is imported: a worker, and
+// a program that runs only module tasks, never load them.
+const acorn = lazyRequire<typeof import('acorn')>(import.meta.url, 'acorn');
+const eslintScope = lazyRequire<typeof import('eslint-scope')>(import.meta.url, 'eslint-scope');
 
 /**
  * Names an inline task may use without capturing them: `__name` is the helper esbuild-based
@@ -74,13 +79,13 @@ function compilableExpression(source: string): string {
 }
 
 function parseExpression(source: string): Node {
-  return parse(source, { ecmaVersion: 'latest', sourceType: 'module', ranges: true });
+  return acorn().parse(source, { ecmaVersion: 'latest', sourceType: 'module', ranges: true });
 }
 
 function freeVariables(expression: string): string[] {
   const program = parseExpression(expression);
   // eslint-scope reads an ESTree program; acorn's output is one.
-  const manager = analyze(program as never, { ecmaVersion: 2022, sourceType: 'module' });
+  const manager = eslintScope().analyze(program as never, { ecmaVersion: 2022, sourceType: 'module' });
   const names: string[] = [];
   for (const scope of manager.scopes) {
     if (scope.type !== 'global' && scope.type !== 'module') continue;
