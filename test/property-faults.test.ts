@@ -255,10 +255,13 @@ describe('property: workers that fail to boot', () => {
         try {
           const started = nodes.map((node) => launch(apiOf(rt), node, words) as Task<unknown>);
           const results = await bounded('the batch', Promise.all(started.map((task) => task.result())));
-          // Not quiet(): once no worker can start, nested tasks that a dead worker left in the ring
-          // never run, and `queued` counts them for good. Wait for every launch to have an outcome
-          // and nothing to be running instead; close() below then drains whatever can still run.
-          await until(() => rt.stats().active === 0 && outcomeSum(rt) === rt.stats().launched, 60_000, 'every launch to have an outcome');
+          // Once no worker can start, the nested tasks a dead worker left in the ring are counted as
+          // never started, so the runtime goes quiet too; every launch has an outcome.
+          await until(
+            () => rt.stats().active + rt.stats().queued === 0 && outcomeSum(rt) === rt.stats().launched,
+            60_000,
+            'every launch to have an outcome, nothing running or queued',
+          );
           const checker = new Checker(words, workerDied);
           let startFailed = false;
           for (const [i, node] of nodes.entries()) {

@@ -1,19 +1,7 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createRuntime } from '@routine/runtime';
+import { capturingLogger } from './support/capturing-logger.js';
 import { EVENTUALLY } from './support/until.js';
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).trim().split('\n')) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino(stream), lines };
-}
 
 describe('failures nobody observes', () => {
   it('are logged with gid, trace id and stack, counted, and never become unhandled rejections', async () => {

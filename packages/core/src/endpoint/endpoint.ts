@@ -216,11 +216,17 @@ export class Endpoint {
     if (this.#credits.waiting !== before) this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
   }
 
-  /** A waiting task's turn: into the ring, or false while the ring is full. */
+  /**
+   * A waiting task's turn: into the ring, or false while the ring is full. The waiting gauge moves
+   * inside the same safe point as the push: a worker stopped between the two would leave a task
+   * that is in the ring counted as still waiting, and its recovery would count it as never started.
+   */
   #pushWaiting(task: TaskHandle<unknown>): boolean {
     this.#safePoint.enter();
     try {
-      return this.#push(task, undefined);
+      const pushed = this.#push(task, undefined);
+      if (pushed) this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
+      return pushed;
     } finally {
       this.#safePoint.leave();
     }

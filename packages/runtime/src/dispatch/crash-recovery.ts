@@ -8,7 +8,7 @@
  */
 import { Counter, CounterBlock } from '@routine/stats';
 import {
-  argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Admission, gidOf, type Layout,
+  arenaBlockOf, argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Admission, gidOf, type Layout,
   Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
   setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
   WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion,
@@ -109,6 +109,29 @@ export class Recovery {
     }
     this.retry();
     return panics;
+  }
+
+  /**
+   * Once no worker will ever take a task again (the runtime stopped, or none of its workers can
+   * start), empties the submission ring. What is left there was started by workers that died:
+   * their own tasks were settled already, by abandonAll, and nobody waits for these, which the
+   * dead worker's recovery counted as panics. They never start, and are counted so, so that
+   * `queued` comes back to 0. Main-thread only, with every worker gone.
+   */
+  discardQueued(): void {
+    const { submissions, i32, layout, parcels, writer } = this.#parts;
+    const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[0]);
+    const f64 = new Float64Array(i32.buffer);
+    for (let slot = submissions.claim(); slot >= 0; slot = submissions.claim()) {
+      const position = submissions.claimedPosition;
+      const token = Atomics.exchange(i32, tokenWord(slot), ~position);
+      const placement = placementOf(i32, slot);
+      if (placement === Placement.arena) writer.arena.free(arenaBlockOf(i32, slot));
+      else if (placement === Placement.port) parcels.drop(argsKey(gidOf(f64, slot)));
+      // A withdrawn one was counted as cancelled; a main-thread one by abandonAll.
+      if (token === position && replyOf(i32, slot) !== 0) counters.bump(Counter.unstarted);
+      submissions.release(slot, position);
+    }
   }
 
   /** Moves deferred records into their rings while there is room. */

@@ -295,6 +295,7 @@ export class Runtime {
     // Wake every parked worker so it sees the stop state.
     wakeAll(submissions.dataBell);
     await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
+    this.#recovery.discardQueued();
     this.#release();
   }
 
@@ -393,6 +394,7 @@ export class Runtime {
     if (!this.#pool.broken) return;
     this.#broken = error;
     this.#connection.endpoint.abandonAll(error);
+    this.#recovery.discardQueued();
   }
 }
 
