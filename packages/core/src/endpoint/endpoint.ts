@@ -101,6 +101,12 @@ export class Endpoint {
   /** Tasks accepted but not yet in the ring, in submission order (see the top of the file). */
   /** Tasks of ours in the ring or running, at most the inbox's capacity; the rest wait in line. */
   readonly #credits: Admission<TaskHandle<unknown>>;
+  /**
+   * Tasks in the overflow line that may still run: the line also holds, until their turn, tasks
+   * cancelled or timed out while they waited, which are counted already. This is what the waiting
+   * gauge shows, and what a dead worker's recovery counts as never started.
+   */
+  #waiting = 0;
   readonly #code: CodeIds;
   readonly #signals = new SignalBinding();
   readonly #unobserved: UnobservedReporter;
@@ -196,7 +202,7 @@ export class Endpoint {
     }
     if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
     this.#credits.wait(task);
-    this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
+    this.#setWaiting(this.#waiting + 1);
     return task as TaskHandle<R>;
   }
 
@@ -205,15 +211,13 @@ export class Endpoint {
    * Returns true when the overflow line is empty afterwards.
    */
   flushOverflow(): boolean {
-    const before = this.#credits.waiting;
     this.#credits.admit();
-    this.#waitingChanged(before);
     return this.#credits.waiting === 0;
   }
 
-  /** Keeps the waiting counter true after waiters may have been let in. */
-  #waitingChanged(before: number): void {
-    if (this.#credits.waiting !== before) this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
+  #setWaiting(count: number): void {
+    this.#waiting = count;
+    this.#parts.counters.set(Counter.waiting, count);
   }
 
   /**
@@ -225,7 +229,7 @@ export class Endpoint {
     this.#safePoint.enter();
     try {
       const pushed = this.#push(task, undefined);
-      if (pushed) this.#parts.counters.set(Counter.waiting, this.#credits.waiting);
+      if (pushed) this.#setWaiting(this.#waiting - 1);
       return pushed;
     } finally {
       this.#safePoint.leave();
@@ -285,7 +289,7 @@ export class Endpoint {
       }
     }
     this.#credits.reset();
-    this.#parts.counters.set(Counter.waiting, 0);
+    this.#setWaiting(0);
   }
 
   #track(task: TaskHandle<unknown>): void {
@@ -361,23 +365,39 @@ export class Endpoint {
     }
   }
 
+  /**
+   * Cancels and deadlines come from user code and timers, where a worker may be stopped: taking a
+   * task back and counting its outcome happen inside a safe point, so its recovery finds either
+   * both done or neither.
+   */
   readonly #cancel = (task: TaskHandle<unknown>, reason: unknown): void => {
     if (task.settled || this.#pending[task.ticket] !== task) return;
-    if (!this.#withdraw(task)) {
-      // A worker has it: abort its current().signal there; it settles as its code decides.
-      this.#parts.onAbort?.(task.gid);
-      return;
+    this.#safePoint.enter();
+    try {
+      if (!this.#withdraw(task)) {
+        // A worker has it: abort its current().signal there; it settles as its code decides.
+        this.#parts.onAbort?.(task.gid);
+        return;
+      }
+      const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
+      this.#finish(task, Counter.cancelled, false, error, false);
+    } finally {
+      this.#safePoint.leave();
     }
-    const error = new CancelledError(`task ${task.gid} was cancelled before it started`, { cause: reason, gid: task.gid });
-    this.#finish(task, Counter.cancelled, false, error, false);
   };
 
   /** At the deadline: a queued task never runs; one a worker has is settled now and stopped. */
   readonly #expire = (task: TaskHandle<unknown>): void => {
     if (task.settled || this.#pending[task.ticket] !== task) return;
-    const withdrawn = this.#withdraw(task);
-    if (withdrawn) this.#parts.counters.bump(Counter.unstarted);
-    this.#timedOut(task);
+    this.#safePoint.enter();
+    let withdrawn: boolean;
+    try {
+      withdrawn = this.#withdraw(task);
+      if (withdrawn) this.#parts.counters.bump(Counter.unstarted);
+      this.#timedOut(task);
+    } finally {
+      this.#safePoint.leave();
+    }
     if (!withdrawn) this.#parts.onExpired?.(task.gid);
   };
 
@@ -397,7 +417,9 @@ export class Endpoint {
       const token = tokenWord(task.slot);
       return Atomics.compareExchange(this.#views.i32, token, task.position, task.position ^ CANCEL_BIT) === task.position;
     }
+    // Out of the overflow line: its caller counts its outcome now, so it no longer waits.
     this.#untrack(task);
+    this.#setWaiting(this.#waiting - 1);
     if (task.placement === Placement.port) this.#parts.parcels.drop(argsKey(task.gid));
     return true;
   }
@@ -407,9 +429,7 @@ export class Endpoint {
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
     if (task.timer) clearDelay(task.timer);
-    const waiting = this.#credits.waiting;
     this.#credits.leave(); // its credit comes back, and the next waiter may take it
-    this.#waitingChanged(waiting);
     if (task.settled) return; // cancelled or timed out already; this completion gave its credit back
     if (outcome === Outcome.timedOut) {
       this.#timedOut(task);
