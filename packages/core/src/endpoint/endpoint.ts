@@ -197,7 +197,16 @@ export class Endpoint {
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.#credits.tryEnter()) {
-      if (this.#push(task, args)) return task as TaskHandle<R>;
+      let pushed: boolean;
+      try {
+        pushed = this.#push(task, args);
+      } catch (error) {
+        // No memory for a payload that had to go by port: refused like any payload that cannot go.
+        this.#credits.cancelEnter();
+        this.#refuse(task, error, false); // the caller hears of it from the throw
+        throw error;
+      }
+      if (pushed) return task as TaskHandle<R>;
       this.#credits.cancelEnter(); // the ring is full
     }
     if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
@@ -231,9 +240,23 @@ export class Endpoint {
       const pushed = this.#push(task, undefined);
       if (pushed) this.#setWaiting(this.#waiting - 1);
       return pushed;
+    } catch (error) {
+      // It can never go (no memory for its payload): it fails, and gives back the place it took.
+      this.#setWaiting(this.#waiting - 1);
+      this.#refuse(task, error, true);
+      this.#credits.leave();
+      return true;
     } finally {
       this.#safePoint.leave();
     }
+  }
+
+  /** A task accepted but never sent: it fails with `error`, never started, and is no longer tracked. */
+  #refuse(task: TaskHandle<unknown>, error: unknown, report: boolean): void {
+    this.#untrack(task);
+    if (task.timer) clearDelay(task.timer);
+    this.#parts.counters.bump(Counter.unstarted);
+    this.#finish(task, Counter.errors, false, error, report);
   }
 
   /** Settles every completion waiting in this thread's inbox. Returns how many it read. */

@@ -57,6 +57,36 @@ describe('Admission', () => {
     expect(admission.active).toBe(0);
   });
 
+  it('lets a long line of items whose start ends at once through in a loop, not a recursion', () => {
+    let started = 0;
+    const admission: Admission<number> = new Admission<number>(1, () => {
+      started++;
+      admission.leave(); // a refused submit: it gives its place back at once
+    });
+    admission.enter(-1);
+    for (let n = 0; n < 100_000; n++) admission.wait(n);
+    admission.admit();
+    expect(started).toBe(100_001);
+    expect(admission.active).toBe(0);
+    expect(admission.waiting).toBe(0);
+  });
+
+  it('gives the place back and keeps the item first when its start throws', () => {
+    let fail = true;
+    const started: number[] = [];
+    const admission = new Admission<number>(1, (n) => {
+      if (fail) throw new Error('no memory');
+      started.push(n);
+    });
+    admission.wait(1);
+    admission.wait(2);
+    expect(() => admission.admit()).toThrow('no memory');
+    expect(admission.active).toBe(0);
+    fail = false;
+    admission.admit();
+    expect(started).toEqual([1]);
+  });
+
   it('property: every item that does not give up starts exactly once, in order, never above the limit', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.constantFrom('enter', 'leave', 'giveUp'), { maxLength: 60 }), (limit, ops) => {

@@ -21,6 +21,8 @@ export class Admission<T> {
   readonly #start: (item: T) => boolean | void;
   readonly #gaveUp: (item: T) => boolean;
   #active = 0;
+  /** True while admit() runs: a start that leaves at once must not admit again, recursively. */
+  #admitting = false;
 
   /** `start` runs each item let in from the line (enter runs it too, for one let in at once). */
   constructor(limit: number, start: (item: T) => boolean | void, gaveUp: (item: T) => boolean = () => false) {
@@ -75,19 +77,37 @@ export class Admission<T> {
     this.admit();
   }
 
-  /** Lets waiters in, in order, while there is room and `start` takes them. */
+  /**
+   * Lets waiters in, in order, while there is room and `start` takes them. A start that ends at
+   * once (a refused submit) calls leave() from inside: that only gives its place back, and this
+   * loop goes on, so a long line of refusals costs a loop, not a stack frame each. A start that
+   * throws gives its place back and its item the front of the line, and the error goes on up.
+   */
   admit(): void {
-    while (this.#active < this.#limit && this.#line.length > 0) {
-      // Out of the line before it starts: a start that ends at once (a refused submit) leaves,
-      // and that leave() admits again, which must not see this item still waiting.
-      const next = this.#line.shift()!;
-      if (this.#gaveUp(next)) continue;
-      this.#active++;
-      if (this.#start(next) === false) {
-        this.#active--;
-        this.#line.unshift(next);
-        return;
+    if (this.#admitting) return;
+    this.#admitting = true;
+    try {
+      while (this.#active < this.#limit && this.#line.length > 0) {
+        // Out of the line before it starts, so a leave() from inside does not find it waiting.
+        const next = this.#line.shift()!;
+        if (this.#gaveUp(next)) continue;
+        this.#active++;
+        let started: boolean | void;
+        try {
+          started = this.#start(next);
+        } catch (error) {
+          this.#active--;
+          this.#line.unshift(next);
+          throw error;
+        }
+        if (started === false) {
+          this.#active--;
+          this.#line.unshift(next);
+          return;
+        }
       }
+    } finally {
+      this.#admitting = false;
     }
   }
 
