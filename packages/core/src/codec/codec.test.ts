@@ -93,5 +93,110 @@ describe('codec', () => {
     const views = viewsOf(new SharedArrayBuffer(Math.ceil(size / 8) * 8 + 8));
     encoder.write(views, 0, [], detached);
     expect(decode(views, 0)).toEqual([new Float64Array([1, 2]), { blob: true }]);
+    // An object is a snapshot too, nested arrays included.
+    const nested = { values: [1, 2], inner: new Uint8Array([7]) };
+    encoder.measure([nested]);
+    const later = encoder.detach([nested]);
+    nested.values.push(3);
+    nested.inner[0] = 8;
+    const room = viewsOf(new SharedArrayBuffer(256));
+    encoder.write(room, 8, [], later);
+    expect(decode(room, 8)).toEqual([{ values: [1, 2], inner: new Uint8Array([7]) }]);
+  });
+
+  it('plain objects and arrays come back as structured clone gives them: keys, order, types, holes, prototypes', () => {
+    const anyValue = fc.anything({
+      withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true,
+      withNullPrototype: true, withObjectString: true, withBoxedValues: true, maxDepth: 4,
+    });
+    fc.assert(
+      fc.property(fc.array(anyValue, { maxLength: 4 }), (values) => {
+        const back = roundTrip(values);
+        const clone = structuredClone(values);
+        expect(back).toStrictEqual(clone);
+        // toStrictEqual ignores the order of keys; structured clone keeps it.
+        expect(keyOrder(back)).toEqual(keyOrder(clone));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps what the fast path cannot: shared references, cycles, sparse arrays, named array properties, Maps, class instances', () => {
+    const shared = { n: 1 };
+    const cyclic: Record<string, unknown> = { name: 'c' };
+    cyclic.self = cyclic;
+    const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const match = /b(c)/.exec('abcd')!;
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const buffer = new ArrayBuffer(16);
+    const [dag, cycle, holes, named, map, point, views] = roundTrip([
+      { a: shared, b: shared }, cyclic, sparse, match, new Map([[1, { two: 2 }]]), new Point(3),
+      { low: new Uint8Array(buffer, 0, 8), high: new Uint8Array(buffer, 8, 8) },
+    ]) as [any, any, unknown[], RegExpExecArray, Map<number, unknown>, object, { low: Uint8Array; high: Uint8Array }];
+    expect(dag.a).toBe(dag.b);
+    expect(cycle.self).toBe(cycle);
+    expect(1 in holes).toBe(false);
+    expect(holes).toHaveLength(3);
+    expect(named.index).toBe(1);
+    expect(named.input).toBe('abcd');
+    expect(map.get(1)).toEqual({ two: 2 });
+    expect(Object.getPrototypeOf(point)).toBe(Object.prototype);
+    expect(point).toEqual({ x: 3 });
+    expect(views.low.buffer).toBe(views.high.buffer); // two views on one buffer still share it
+  });
+
+  it('an own __proto__ key stays an own property and never becomes the prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
+    const [back] = roundTrip([value]) as [Record<string, unknown>];
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.keys(back)).toEqual(['__proto__', 'ok']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(back.ok).toBe(1);
+  });
+
+  it('reads each property once, so a getter that changes its answer cannot write past the measured size', () => {
+    let reads = 0;
+    const tricky = {
+      get text() {
+        reads++;
+        return reads === 1 ? 'x' : 'x'.repeat(10_000);
+      },
+    };
+    const [back] = roundTrip([{ tricky, after: [1, 2] }]) as [{ tricky: { text: string }; after: number[] }];
+    expect(reads).toBe(1);
+    expect(back).toEqual({ tricky: { text: 'x' }, after: [1, 2] });
+  });
+
+  it('a getter that throws and a Proxy are refused as structured clone refuses them, naming the argument', () => {
+    const encoder = new Encoder();
+    const throwing = encoder.measure([1, { get bad(): never { throw new Error('no reading me'); } }]);
+    expect(throwing).toBeInstanceOf(UncloneableValue);
+    expect((throwing as UncloneableValue).index).toBe(1);
+    expect(((throwing as UncloneableValue).cause as Error).message).toBe('no reading me');
+    expect(() => structuredClone(new Proxy({}, {}))).toThrow();
+    const proxy = encoder.measure([{ inner: new Proxy({ a: 1 }, {}) }]);
+    expect(proxy).toBeInstanceOf(UncloneableValue);
+  });
+
+  it('bulk bodies nested in objects and arrays start 8-byte aligned, whatever precedes them', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 9 }), fc.nat({ max: 40 }), (label, length) => {
+        const values = new Float64Array(length).map((_, i) => i * 1.5);
+        const [back] = roundTrip([{ label, nested: [label, { values }], bytes: new Uint8Array([1, 2, 3]).buffer }]) as [any];
+        expect(back.nested[1].values).toEqual(values);
+        expect(back.label).toBe(label);
+        expect(new Uint8Array(back.bytes)).toEqual(new Uint8Array([1, 2, 3]));
+      }),
+    );
   });
 });
+
+/** Every object's own keys in order, depth first, so two graphs can be compared for key order. */
+function keyOrder(value: unknown, seen = new Set<object>()): string[][] {
+  if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return [];
+  seen.add(value);
+  const entries = value instanceof Map ? [...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  return [Object.keys(value), ...entries.flatMap((entry) => keyOrder(entry, seen))];
+}

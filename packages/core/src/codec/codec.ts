@@ -1,45 +1,40 @@
 /**
  * Encoding of argument lists and results into shared memory.
  *
- * Format: [count:u32] then per value [tag:u8] and its body. Bulk bodies (typed arrays,
- * ArrayBuffers, v8 blobs) start at an 8-byte aligned offset of the buffer: V8 copies to and from
- * shared memory word by word only when both sides are aligned, and byte by byte otherwise, which
- * measured 8x slower for a 64 KiB array. Numbers, booleans, null, undefined,
- * strings and typed arrays have fast paths (a few DataView stores, one memcpy); anything else is
- * written as a `v8.serialize` blob. Encoding is two-phase: `measure` computes an upper bound of the
- * size (and serializes the values that need it, once), so the caller can choose inline, arena or
- * port placement before a single byte is written.
+ * Format: [count:u32] then per value [tag:u8] and its body (tags.ts). Numbers, booleans, null,
+ * undefined, strings, BigInts, Dates, typed arrays, ArrayBuffers, and plain objects and arrays of
+ * them, nested, have fast paths (a few DataView stores, one memcpy per bulk body); anything else
+ * is written as a `v8.serialize` blob, which keeps every structured-clone rule the fast path does
+ * not: class instances, Maps, Sets, Errors, shared or repeated references, sparse arrays.
+ * Bulk bodies (typed arrays, ArrayBuffers, v8 blobs) start at an 8-byte aligned offset of the
+ * buffer: V8 copies to and from shared memory word by word only when both sides are aligned, and
+ * byte by byte otherwise, which measured 8x slower for a 64 KiB array.
+ *
+ * Encoding is two-phase: `measure` computes an upper bound of the size, so the caller can choose
+ * inline, arena or port placement before a single byte is written. It also records on a tape every
+ * value it read from an object or array, in order, and `write` replays the tape rather than read
+ * the properties again: a getter that answered differently the second time could otherwise write
+ * past the bound, and structured clone reads each property once too.
  *
  * Values that structured clone handles but `v8.serialize` cannot on its own (SharedArrayBuffers,
  * which must be shared rather than copied) and `transfer()` wrappers make `measure` return
  * NEEDS_PORT: those travel by postMessage (parcels.ts). So does an encoding that found no room in
  * the arena, written into a buffer of its own (`spillViews`).
  */
-import { DefaultSerializer, deserialize } from 'node:v8';
+import { DefaultSerializer } from 'node:v8';
+import { isProxy } from 'node:util/types';
 import { type Views, viewsOf } from '../memory/views.js';
+import { ALIGN_SLACK, align, SHORT_STRING, Tag, type TypedArray, typedKindOf } from './tags.js';
 import { Transfer } from './transfer.js';
 
-const Tag = {
-  undefined: 0,
-  null: 1,
-  false: 2,
-  true: 3,
-  number: 4,
-  string: 5,
-  typed: 6,
-  arrayBuffer: 7,
-  v8: 8,
-  /** A string that is not well-formed UTF-16 (a lone surrogate), as its raw code units. */
-  utf16: 9,
-} as const;
-
-const TYPED_CONSTRUCTORS = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
-  Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-] as const;
-type TypedArray = InstanceType<(typeof TYPED_CONSTRUCTORS)[number]>;
+export { decode } from './decode.js';
 
 export const NEEDS_PORT = -1;
+/** A value the fast path leaves to `v8.serialize`. */
+const SLOW = -2;
+/** Past these a value goes to `v8.serialize`, whose C++ walk wins on big graphs and deep nests. */
+const MAX_NODES = 4096;
+const MAX_DEPTH = 64;
 
 const SHARED_VIEW = Symbol('a view on shared memory');
 
@@ -65,29 +60,33 @@ function serialize(value: unknown): Buffer {
   return serializer.releaseBuffer();
 }
 
-/** Bytes a bulk body may be pushed forward to reach an 8-byte boundary. */
-const ALIGN_SLACK = 7;
-const align = (offset: number): number => (offset + 7) & ~7;
-
 /** Why a value could not be encoded: its index and the clone error. */
 export class UncloneableValue {
   constructor(readonly index: number, readonly cause: unknown) {}
 }
 
-/** A measured list kept for a later `write` (see Encoder.detach). */
+/** A measured list encoded into a private buffer, for a `write` that comes later (Encoder.detach). */
 export interface Detached {
-  readonly values: readonly unknown[];
-  readonly blobs: (Uint8Array | undefined)[] | null;
+  readonly bytes: Uint8Array;
 }
 
 /**
- * Per-thread encoder state: blobs serialized while measuring, reused while writing.
+ * Per-thread encoder state: what `measure` found, replayed by the `write` that follows.
  * Not reentrant; each thread owns one.
  */
 export class Encoder {
   readonly #encoder = new TextEncoder();
   /** Blobs of the last measured list, by index; null while it needed none (the common case). */
   #blobs: (Uint8Array | undefined)[] | null = null;
+  /** Keys and values read from objects and arrays by `measure`, in the order `write` needs them. */
+  readonly #tape: unknown[] = [];
+  #tapeLength = 0;
+  #cursor = 0;
+  /** Objects and buffers met in the value being measured: a second meeting is a shared reference. */
+  readonly #seen = new Set<object>();
+  #nodes = 0;
+  /** The bound `measure` last returned, for `detach`. */
+  #measured = 0;
 
   /**
    * Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue.
@@ -97,6 +96,7 @@ export class Encoder {
   measure(values: readonly unknown[]): number | UncloneableValue {
     let bytes = 4;
     this.#blobs = null;
+    this.#tapeLength = 0;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       switch (typeof value) {
@@ -113,114 +113,272 @@ export class Encoder {
       }
       if (value === null) {
         bytes += 1;
-      } else if (value instanceof Transfer) {
-        return NEEDS_PORT;
-      } else if (ArrayBuffer.isView(value) && !(value instanceof DataView) && !Buffer.isBuffer(value)) {
-        if (!(value.buffer instanceof ArrayBuffer)) return NEEDS_PORT; // a view on shared memory: share it
-        bytes += 6 + ALIGN_SLACK + value.byteLength;
-      } else if (value instanceof ArrayBuffer) {
-        bytes += 5 + ALIGN_SLACK + value.byteLength;
-      } else {
-        let blob: Uint8Array;
-        try {
-          blob = serialize(value);
-        } catch (error) {
-          if (error === SHARED_VIEW || isCloneable(value)) return NEEDS_PORT; // holds shared memory
-          return new UncloneableValue(i, error);
-        }
-        (this.#blobs ??= [])[i] = blob;
-        bytes += 5 + ALIGN_SLACK + blob.byteLength;
+        continue;
       }
+      if (value instanceof Transfer) return NEEDS_PORT;
+      const mark = this.#tapeLength;
+      let size: number;
+      this.#nodes = 0;
+      try {
+        size = this.#measureValue(value, 0);
+      } catch (error) {
+        this.forget();
+        return new UncloneableValue(i, error); // a getter threw, as it would under structured clone
+      } finally {
+        if (this.#seen.size > 0) this.#seen.clear();
+      }
+      if (size === NEEDS_PORT) {
+        this.forget();
+        return NEEDS_PORT;
+      }
+      if (size !== SLOW) {
+        bytes += size;
+        continue;
+      }
+      this.#tapeLength = mark;
+      let blob: Uint8Array;
+      try {
+        blob = serialize(value);
+      } catch (error) {
+        this.forget();
+        if (error === SHARED_VIEW || isCloneable(value)) return NEEDS_PORT; // holds shared memory
+        return new UncloneableValue(i, error);
+      }
+      (this.#blobs ??= [])[i] = blob;
+      bytes += 5 + ALIGN_SLACK + blob.byteLength;
+    }
+    this.#measured = bytes;
+    return bytes;
+  }
+
+  /** Bytes of one value nested at `depth`, NEEDS_PORT or SLOW; records what `write` replays. */
+  #measureValue(value: unknown, depth: number): number {
+    switch (typeof value) {
+      case 'number':
+        return 9;
+      case 'string':
+        return 5 + value.length * 3;
+      case 'boolean':
+      case 'undefined':
+        return 1;
+      case 'bigint':
+        return BigInt.asIntN(64, value) === value ? 9 : SLOW;
+      case 'object':
+        break;
+      default:
+        return SLOW; // functions and symbols: v8.serialize names what cannot be cloned
+    }
+    if (value === null) return 1;
+    if (isProxy(value)) return SLOW; // its traps are the caller's code: structured clone refuses it
+    if (ArrayBuffer.isView(value)) {
+      if (!(value.buffer instanceof ArrayBuffer)) return NEEDS_PORT; // a view on shared memory: share it
+      // Subclasses, Buffers (which come back as Buffers), DataViews, views on resizable or
+      // detached buffers, and two views on one buffer (which structured clone keeps sharing).
+      if (typedKindOf(value) < 0 || value.byteLength === 0 || isResizable(value.buffer)) return SLOW;
+      if (depth > 0 && !this.#firstMeeting(value.buffer)) return SLOW;
+      return 6 + ALIGN_SLACK + value.byteLength;
+    }
+    if (value instanceof ArrayBuffer) {
+      if (value.byteLength === 0 || isResizable(value)) return SLOW;
+      if (depth > 0 && !this.#firstMeeting(value)) return SLOW;
+      return 5 + ALIGN_SLACK + value.byteLength;
+    }
+    if (++this.#nodes > MAX_NODES || depth === MAX_DEPTH) return SLOW;
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Array.prototype) return this.#measureArray(value as unknown[], depth);
+    if (prototype === Object.prototype || prototype === null) return this.#measureObject(value as Record<string, unknown>, depth);
+    if (prototype === Date.prototype) return 9; // structured clone keeps its time value and nothing else
+    return SLOW;
+  }
+
+  #measureArray(array: unknown[], depth: number): number {
+    const length = array.length;
+    // A cycle, a shared reference, a hole or a named property: v8 keeps all of those.
+    if (!this.#firstMeeting(array) || Object.keys(array).length !== length) return SLOW;
+    this.#record(length);
+    let bytes = 5;
+    for (let i = 0; i < length; i++) {
+      const item = array[i];
+      this.#record(item);
+      const size = this.#measureValue(item, depth + 1);
+      if (size < 0) return size;
+      bytes += size;
     }
     return bytes;
   }
 
-  /**
-   * Keeps what `measure` computed for a later `write`. `values` must be the caller's own array:
-   * its typed arrays and ArrayBuffers are replaced by copies, so the task's caller may reuse
-   * them at once, as with postMessage; primitives need no copy.
-   */
-  detach(values: unknown[]): Detached {
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (typeof value !== 'object' || value === null) continue;
-      if (value instanceof ArrayBuffer) values[i] = value.slice(0);
-      else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) values[i] = (value as TypedArray).slice();
+  #measureObject(object: Record<string, unknown>, depth: number): number {
+    if (!this.#firstMeeting(object)) return SLOW;
+    const keys = Object.keys(object);
+    this.#record(keys);
+    let bytes = 5;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const item = object[key];
+      this.#record(item);
+      const size = this.#measureValue(item, depth + 1);
+      if (size < 0) return size;
+      bytes += 5 + key.length * 3 + size;
     }
-    const detached = { values, blobs: this.#blobs };
+    return bytes;
+  }
+
+  #firstMeeting(object: object): boolean {
+    const seen = this.#seen;
+    if (seen.has(object)) return false;
+    seen.add(object);
+    return true;
+  }
+
+  #record(value: unknown): void {
+    this.#tape[this.#tapeLength++] = value;
+  }
+
+  /** Drops what `measure` recorded when no `write` follows, so the tape keeps no caller's value alive. */
+  forget(): void {
+    this.#tape.fill(undefined, 0, this.#tapeLength);
+    this.#tapeLength = 0;
     this.#blobs = null;
-    return detached;
+  }
+
+  #replay(): unknown {
+    const value = this.#tape[this.#cursor];
+    this.#tape[this.#cursor++] = undefined; // the tape holds no caller's value past its write
+    return value;
+  }
+
+  /**
+   * Encodes the list `measure` just measured into a private buffer, for a `write` that comes
+   * later: the caller may change or reuse its values at once, as with postMessage.
+   */
+  detach(values: readonly unknown[]): Detached {
+    const views = spillViews(this.#measured);
+    const length = this.write(views, 0, values);
+    return { bytes: views.u8.subarray(0, length) };
   }
 
   /** Writes `values` at `offset`, after `measure` said they fit. Returns the bytes written. */
   write(views: Views, offset: number, values: readonly unknown[], detached?: Detached): number {
     if (detached) {
-      this.#blobs = detached.blobs;
-      values = detached.values;
+      // Encoded at offset 0: the aligned bulk bodies stay aligned only at another multiple of 8.
+      if ((offset & 7) !== 0) throw new Error(`internal: a detached encoding written at ${offset}, which is not 8-byte aligned`);
+      views.u8.set(detached.bytes, offset);
+      return detached.bytes.byteLength;
     }
     const blobs = this.#blobs;
-    const { data, u8 } = views;
-    let at = offset;
-    data.setUint32(at, values.length, true);
-    at += 4;
+    this.#cursor = 0;
+    views.data.setUint32(offset, values.length, true);
+    let at = offset + 4;
     for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      switch (typeof value) {
-        case 'number':
-          u8[at] = Tag.number;
-          data.setFloat64(at + 1, value, true);
-          at += 9;
-          continue;
-        case 'string': {
-          // UTF-8 would turn a lone surrogate into U+FFFD, where structured clone keeps it. V8
-          // answers isWellFormed at once for a one-byte string, so ASCII and Latin-1 pay nothing.
-          if (!value.isWellFormed()) {
-            u8[at] = Tag.utf16;
-            const written = Buffer.from(u8.buffer, u8.byteOffset + at + 5, value.length * 2).write(value, 'utf16le');
-            data.setUint32(at + 1, written, true);
-            at += 5 + written;
-            continue;
-          }
-          u8[at] = Tag.string;
-          const { written } = this.#encoder.encodeInto(value, u8.subarray(at + 5, at + 5 + value.length * 3));
-          data.setUint32(at + 1, written, true);
-          at += 5 + written;
-          continue;
-        }
-        case 'boolean':
-          u8[at++] = value ? Tag.true : Tag.false;
-          continue;
-        case 'undefined':
-          u8[at++] = Tag.undefined;
-          continue;
-      }
       const blob = blobs?.[i];
-      if (value === null) {
-        u8[at++] = Tag.null;
-      } else if (blob !== undefined) {
-        u8[at] = Tag.v8;
-        data.setUint32(at + 1, blob.byteLength, true);
-        at = align(at + 5);
-        u8.set(blob, at);
-        at += blob.byteLength;
-      } else if (value instanceof ArrayBuffer) {
-        u8[at] = Tag.arrayBuffer;
-        data.setUint32(at + 1, value.byteLength, true);
-        at = align(at + 5);
-        u8.set(new Uint8Array(value), at);
-        at += value.byteLength;
-      } else {
-        const view = value as TypedArray;
-        u8[at] = Tag.typed;
-        u8[at + 1] = TYPED_CONSTRUCTORS.indexOf(view.constructor as (typeof TYPED_CONSTRUCTORS)[number]);
-        data.setUint32(at + 2, view.byteLength, true);
-        at = align(at + 6);
-        u8.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at);
-        at += view.byteLength;
+      if (blob === undefined) {
+        at = this.#writeValue(views, at, values[i]);
+        continue;
       }
+      views.u8[at] = Tag.v8;
+      views.data.setUint32(at + 1, blob.byteLength, true);
+      at = align(at + 5);
+      views.u8.set(blob, at);
+      at += blob.byteLength;
     }
     this.#blobs = null;
+    this.#tapeLength = 0;
     return at - offset;
+  }
+
+  #writeValue(views: Views, at: number, value: unknown): number {
+    const { data, u8 } = views;
+    switch (typeof value) {
+      case 'number':
+        u8[at] = Tag.number;
+        data.setFloat64(at + 1, value, true);
+        return at + 9;
+      case 'string':
+        return this.#writeString(views, at, value);
+      case 'boolean':
+        u8[at] = value ? Tag.true : Tag.false;
+        return at + 1;
+      case 'undefined':
+        u8[at] = Tag.undefined;
+        return at + 1;
+      case 'bigint':
+        u8[at] = Tag.bigint;
+        data.setBigInt64(at + 1, value, true);
+        return at + 9;
+    }
+    if (value === null) {
+      u8[at] = Tag.null;
+      return at + 1;
+    }
+    if (ArrayBuffer.isView(value)) {
+      const view = value as TypedArray;
+      u8[at] = Tag.typed;
+      u8[at + 1] = typedKindOf(view);
+      data.setUint32(at + 2, view.byteLength, true);
+      at = align(at + 6);
+      u8.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at);
+      return at + view.byteLength;
+    }
+    if (value instanceof ArrayBuffer) {
+      u8[at] = Tag.arrayBuffer;
+      data.setUint32(at + 1, value.byteLength, true);
+      at = align(at + 5);
+      u8.set(new Uint8Array(value), at);
+      return at + value.byteLength;
+    }
+    if (value instanceof Date) {
+      u8[at] = Tag.date;
+      data.setFloat64(at + 1, value.getTime(), true);
+      return at + 9;
+    }
+    if (Array.isArray(value)) {
+      const length = this.#replay() as number;
+      u8[at] = Tag.array;
+      data.setUint32(at + 1, length, true);
+      at += 5;
+      for (let i = 0; i < length; i++) at = this.#writeValue(views, at, this.#replay());
+      return at;
+    }
+    const keys = this.#replay() as string[];
+    u8[at] = Tag.object;
+    data.setUint32(at + 1, keys.length, true);
+    at += 5;
+    for (let i = 0; i < keys.length; i++) {
+      at = this.#writeString(views, at, keys[i]);
+      at = this.#writeValue(views, at, this.#replay());
+    }
+    return at;
+  }
+
+  #writeString(views: Views, at: number, value: string): number {
+    const { data, u8 } = views;
+    const length = value.length;
+    if (length <= SHORT_STRING) {
+      const start = at + 5;
+      let i = 0;
+      for (; i < length; i++) {
+        const unit = value.charCodeAt(i);
+        if (unit > 0x7f) break;
+        u8[start + i] = unit;
+      }
+      if (i === length) {
+        u8[at] = Tag.ascii;
+        data.setUint32(at + 1, length, true);
+        return start + length;
+      }
+    }
+    // UTF-8 would turn a lone surrogate into U+FFFD, where structured clone keeps it. V8
+    // answers isWellFormed at once for a one-byte string, so ASCII and Latin-1 pay nothing.
+    if (!value.isWellFormed()) {
+      u8[at] = Tag.utf16;
+      const written = Buffer.from(u8.buffer, u8.byteOffset + at + 5, value.length * 2).write(value, 'utf16le');
+      data.setUint32(at + 1, written, true);
+      return at + 5 + written;
+    }
+    u8[at] = Tag.string;
+    const { written } = this.#encoder.encodeInto(value, u8.subarray(at + 5, at + 5 + value.length * 3));
+    data.setUint32(at + 1, written, true);
+    return at + 5 + written;
   }
 }
 
@@ -233,71 +391,9 @@ export function spillViews(size: number): Views {
   return viewsOf(new ArrayBuffer((size + 7) & ~7));
 }
 
-/** Reads what `Encoder.write` wrote. Every value is a fresh copy owned by the caller. */
-export function decode(views: Views, offset: number): unknown[] {
-  const { data, u8 } = views;
-  const count = data.getUint32(offset, true);
-  const values = new Array<unknown>(count);
-  let at = offset + 4;
-  for (let i = 0; i < count; i++) {
-    const tag = u8[at];
-    switch (tag) {
-      case Tag.number:
-        values[i] = data.getFloat64(at + 1, true);
-        at += 9;
-        break;
-      case Tag.string: {
-        const length = data.getUint32(at + 1, true);
-        values[i] = Buffer.from(views.buffer, at + 5, length).toString('utf8');
-        at += 5 + length;
-        break;
-      }
-      case Tag.utf16: {
-        const length = data.getUint32(at + 1, true);
-        values[i] = Buffer.from(views.buffer, at + 5, length).toString('utf16le');
-        at += 5 + length;
-        break;
-      }
-      case Tag.true:
-      case Tag.false:
-        values[i] = tag === Tag.true;
-        at += 1;
-        break;
-      case Tag.undefined:
-        values[i] = undefined;
-        at += 1;
-        break;
-      case Tag.null:
-        values[i] = null;
-        at += 1;
-        break;
-      case Tag.typed: {
-        const Ctor = TYPED_CONSTRUCTORS[u8[at + 1]];
-        const length = data.getUint32(at + 2, true);
-        at = align(at + 6);
-        values[i] = new Ctor(u8.slice(at, at + length).buffer);
-        at += length;
-        break;
-      }
-      case Tag.arrayBuffer: {
-        const length = data.getUint32(at + 1, true);
-        at = align(at + 5);
-        values[i] = u8.slice(at, at + length).buffer;
-        at += length;
-        break;
-      }
-      case Tag.v8: {
-        const length = data.getUint32(at + 1, true);
-        at = align(at + 5);
-        values[i] = deserialize(u8.slice(at, at + length));
-        at += length;
-        break;
-      }
-      default:
-        throw new Error(`corrupt payload: unknown tag ${tag} at byte ${at}`);
-    }
-  }
-  return values;
+/** Resizable buffers (Node 20 has them, its type definitions may not) keep their max length in a clone. */
+function isResizable(buffer: ArrayBuffer): boolean {
+  return (buffer as { resizable?: boolean }).resizable === true;
 }
 
 function isCloneable(value: unknown): boolean {

@@ -163,7 +163,10 @@ export class Endpoint {
     const size = this.#encoder.measure(args);
     if (size instanceof UncloneableValue) throw uncloneable(`argument ${size.index}`, size);
     const gid = options?.gid ?? this.#parts.gids.next();
-    if (options?.signal?.aborted) return this.#cancelledAtOnce<R>(gid, options.signal.reason);
+    if (options?.signal?.aborted) {
+      this.#encoder.forget();
+      return this.#cancelledAtOnce<R>(gid, options.signal.reason);
+    }
     let placement: number = Placement.inline;
     if (size === NEEDS_PORT) {
       // Shared memory cannot carry it: shared or moved buffers.
