@@ -1,7 +1,8 @@
 /**
  * @routine/core: the data plane both sides of a runtime speak. See ARCHITECTURE.md for the map.
  */
-export { Encoder, decode } from './codec/codec.js';
+export { Encoder, decode, denseList } from './codec/codec.js';
+export { runBatch } from './task/batch.js';
 export { revive } from './codec/revive.js';
 export { transfer } from './codec/transfer.js';
 export { ControlClient, serveControl } from './control/control-plane.js';
@@ -23,7 +24,7 @@ export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunStat
 export {
   arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
   markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
-  sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
+  batchOf, sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
 } from './memory/slot.js';
 export { Ring } from './memory/ring.js';
 export { SafePoint, Safety, freeze, thaw } from './memory/safety.js';
@@ -36,7 +37,7 @@ export { inlineSource } from './task/capture.js';
 export { type Current, type TaskContext, clearCache, current, currentContext, getCache, getGoroutineId, runAs, setCache, tracePassedOn } from './task/context.js';
 export { got } from './task/got.js';
 export { clearDelay, delay, type Delay, MAX_TIMER_MS } from './sync/delay.js';
-export { BrokenCircuitError, CancelledError, CodeTableFullError, InvalidArgumentError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError, WorkerStartError } from './task/errors.js';
+export { BrokenCircuitError, CancelledError, CodeTableFullError, InvalidArgumentError, MapItemError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError, WorkerStartError } from './task/errors.js';
 export { type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';

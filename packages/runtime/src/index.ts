@@ -9,10 +9,11 @@
  * @routine/core's; the worker loop is @routine/worker-entry's.
  */
 export {
-  go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany,
+  go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany, map,
   group, createScheduler, pipeline, createManager, stats, dump, toPrometheus,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
+export { type ItemFn, type MapOptions } from './api/map.js';
 export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './api/resilience.js';
 export { setFatalHandler, type FatalHandler } from './api/must.js';
 export { awaitAll, sleep } from './api/spawn.js';
@@ -37,6 +38,6 @@ export {
   setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler, withTrace,
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
-  WorkerStartError, CodeTableFullError,
+  WorkerStartError, CodeTableFullError, MapItemError,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';

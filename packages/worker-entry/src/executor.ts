@@ -26,7 +26,7 @@ import {
   Header, type Views, argsKey, decode, Encoder, runAs, toWire, waitSync, wakeAll, writeCompletion,
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
-  codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, parentGidOf, submittedMsOf, setStartedMs,
+  codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, batchOf, runBatch, parentGidOf, submittedMsOf, setStartedMs,
   setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
@@ -398,7 +398,9 @@ export class Executor {
     const depth = this.#parts.safePoint.suspend();
     try {
       if (hasBeforeHooks()) runAs(context, false, () => runBefore(context.parentGid, context.gid));
-      result = runAs(context, compiled.isAsync, () => compiled.fn(...args));
+      result = batchOf(i32, entry)
+        ? runAs(context, compiled.isAsync, () => runBatch(compiled.fn as (item: unknown, index: number) => unknown, args[0] as ArrayLike<unknown>, args[1] as number))
+        : runAs(context, compiled.isAsync, () => compiled.fn(...args));
     } catch (error) {
       this.#parts.safePoint.resume(depth);
       this.#handoffMs = this.#ran(index, false, error);

@@ -60,6 +60,18 @@ function serialize(value: unknown): Buffer {
   return serializer.releaseBuffer();
 }
 
+const DENSE_LISTS = new WeakSet<unknown[]>();
+
+/**
+ * Marks an array its builder knows has no holes and no named properties (every index from 0 to
+ * length - 1 set with a plain store, nothing else), so the codec need not count its keys. Only for
+ * arrays made that way by routine itself: a mark on any other array could lose properties.
+ */
+export function denseList<T>(array: T[]): T[] {
+  DENSE_LISTS.add(array);
+  return array;
+}
+
 /** Why a value could not be encoded: its index and the clone error. */
 export class UncloneableValue {
   constructor(readonly index: number, readonly cause: unknown) {}
@@ -193,8 +205,10 @@ export class Encoder {
 
   #measureArray(array: unknown[], depth: number): number {
     const length = array.length;
-    // A cycle, a shared reference, a hole or a named property: v8 keeps all of those.
-    if (!this.#firstMeeting(array) || Object.keys(array).length !== length) return SLOW;
+    // A cycle, a shared reference, a hole or a named property: v8 keeps all of those. Counting
+    // the keys costs more than encoding the numbers of a long array, so lists built to be
+    // dense (denseList) skip it.
+    if (!this.#firstMeeting(array) || (!DENSE_LISTS.has(array) && Object.keys(array).length !== length)) return SLOW;
     this.#record(length);
     let bytes = 5;
     for (let i = 0; i < length; i++) {

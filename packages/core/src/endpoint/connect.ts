@@ -49,6 +49,7 @@ export function connect(options: ConnectOptions): Connection {
     views,
     submissions,
     inbox: inboxes[thread],
+    workers: layout.workers,
     inboxIndex: thread,
     arena,
     code,

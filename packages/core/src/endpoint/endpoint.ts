@@ -46,6 +46,8 @@ export interface EndpointParts {
   views: Views;
   submissions: Ring;
   inbox: Ring;
+  /** Worker threads of the runtime. */
+  workers: number;
   /** Index of this thread's inbox; completions name it in their REPLY word. */
   inboxIndex: number;
   /** Generation of this thread's inbox owner (0 for the main thread). */
@@ -85,6 +87,8 @@ export interface SubmitOptions {
   lineage?: { parentGid: number; trace: Trace | undefined };
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
+  /** The arguments are `[items, first]`: the worker runs fn(item, first + i) on each (map()). */
+  batch?: boolean;
 }
 
 /** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */
@@ -133,6 +137,11 @@ export class Endpoint {
 
   close(): void {
     this.#closed = true;
+  }
+
+  /** Worker threads of the runtime this endpoint submits to. */
+  get workers(): number {
+    return this.#parts.workers;
   }
 
   /** A gid for a task to be submitted later (pass it as SubmitOptions.gid). */
@@ -197,6 +206,7 @@ export class Endpoint {
     task.placement = placement;
     task.size = size;
     if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
+    if (options?.batch) task.batch = true;
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.#credits.tryEnter()) {

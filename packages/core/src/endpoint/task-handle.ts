@@ -55,6 +55,8 @@ export class TaskHandle<R> implements Task<R> {
   detached: Detached | undefined = undefined;
   /** Code-table id of the task's name, or -1. */
   nameId = -1;
+  /** Its arguments are a map() chunk, run item by item (task/batch.ts). */
+  batch = false;
   /** For a handle made before its task (a group member): the task, once started. */
   delegate: Task<unknown> | undefined = undefined;
   #onSettled: (() => void)[] | undefined;

@@ -5,7 +5,7 @@
  * `err.name === 'ValidationError'` and `String(err)` read as they did in the worker.
  */
 import {
-  BrokenCircuitError, CancelledError, InvalidArgumentError, QueueFullError, RoutineError, RuntimeClosedError,
+  BrokenCircuitError, CancelledError, InvalidArgumentError, MapItemError, QueueFullError, RoutineError, RuntimeClosedError,
   SerializationError, TimeoutError, WorkerCrashError,
 } from '../task/errors.js';
 
@@ -16,7 +16,7 @@ const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
 /** routine's own errors come back as themselves, so `instanceof TimeoutError` works across threads. */
 const ROUTINE_ERRORS: Record<string, new (message: string, options?: { cause?: unknown }) => Error> = {
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, RuntimeClosedError,
-  BrokenCircuitError, SerializationError, InvalidArgumentError,
+  BrokenCircuitError, SerializationError, InvalidArgumentError, MapItemError,
 };
 
 export interface WireError {

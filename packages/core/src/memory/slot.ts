@@ -9,7 +9,8 @@
  *   int32  3 FLAGS      bits 0-1 payload placement (Placement), bit 2 ABORT_BIT (set in a claim
  *                       entry when the task is cancelled while running), bit 3 SAMPLED_BIT (the
  *                       trace's W3C sampled flag), bit 4 STOP_BIT (set in a claim entry when the
- *                       task passed its deadline while running), bits 8-31 name id + 1
+ *                       task passed its deadline while running), bit 5 BATCH_BIT (args are a
+ *                       map() chunk: [items, first index]), bits 8-31 name id + 1
  *   int32  4 REPLY      inbox the completion goes to
  *   int32  5 REPLY_GEN  generation of that inbox's owner when the task was sent
  *   int32  6 TICKET     the submitter's local handle for the task, echoed in its completion
@@ -55,6 +56,7 @@ const PLACEMENT_MASK = 3;
 const ABORT_BIT = 1 << 2;
 const SAMPLED_BIT = 1 << 3;
 const STOP_BIT = 1 << 4;
+const BATCH_BIT = 1 << 5;
 /** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
 const NAME_SHIFT = 8;
 
@@ -111,6 +113,7 @@ export interface Submission {
   readonly deadline: number;
   readonly submittedMs: number;
   readonly trace: Trace | undefined;
+  readonly batch: boolean;
 }
 
 /**
@@ -133,7 +136,8 @@ export function writeSubmission(
   i32[at + REF] = task.codeId;
   if (trace) writeTrace(i32, at + TRACE, trace);
   else writeRootTrace(i32, at + TRACE, task.gid);
-  i32[at + FLAGS] = task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT);
+  i32[at + FLAGS] =
+    task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT) | (task.batch ? BATCH_BIT : 0);
   i32[at + REPLY] = reply;
   i32[at + REPLY_GEN] = generation;
   i32[at + TICKET] = task.ticket;
@@ -167,6 +171,11 @@ export function nameIdOf(i32: Int32Array, at: number): number {
 /** Int32 index of the trace words, and the trace's sampled bit, for readTrace. */
 export function traceAt(at: number): number {
   return at + TRACE;
+}
+
+/** The task runs its function over a map() chunk (see task/batch.ts). */
+export function batchOf(i32: Int32Array, at: number): boolean {
+  return (i32[at + FLAGS] & BATCH_BIT) !== 0;
 }
 
 export function sampledOf(i32: Int32Array, at: number): boolean {

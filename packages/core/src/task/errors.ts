@@ -112,6 +112,12 @@ function abbreviate(source: string): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
+/** One item of a `map()` failed and the batch stopped. `index` is the item's, `cause` its error. */
+export class MapItemError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_MAP_ITEM';
+  index = -1;
+}
+
 /** A pipeline stage failed on an item; the pipeline stopped. `cause` is the stage's error. */
 export class PipelineError extends RoutineError {
   override readonly code = 'ERR_ROUTINE_PIPELINE';

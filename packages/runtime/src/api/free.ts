@@ -20,6 +20,7 @@ import { Group, type GroupOptions } from './group.js';
 import { mustOn } from './must.js';
 import { breakerOn, retryOn, type RetryOptions } from './resilience.js';
 import { spawnManyOn } from './spawn.js';
+import { type ItemFn, mapOn, type MapOptions } from './map.js';
 import { checkTimeout } from './timeout.js';
 import { cleanupOn, recoverOn } from './variants.js';
 
@@ -102,6 +103,17 @@ export function goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Ta
 }
 
 /** Starts `count` tasks, `fn(0)` to `fn(count - 1)`, and returns their handles in order. */
+/**
+ * `fn(item, index)` for every item, on the workers, and the results in item order. The items go in
+ * chunks of `chunk` (default: about eight chunks per worker), one task each, so many tiny items
+ * cost few tasks. The first item that fails rejects it with MapItemError (its `index`, and the
+ * error as `cause`) once the chunks still out are cancelled; `signal` and `timeoutMs` (per chunk)
+ * as for `go.with`. An async `fn` runs the items of a chunk concurrently.
+ */
+export function map<T, R>(fn: ItemFn<T, R>, items: Iterable<T> | ArrayLike<T>, options?: MapOptions): Promise<R[]> {
+  return mapOn(here(), fn, items, options);
+}
+
 export function spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
   return spawnManyOn(here(), count, fn);
 }

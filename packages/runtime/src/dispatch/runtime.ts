@@ -23,6 +23,7 @@ import { cleanupOn, recoverOn } from '../api/variants.js';
 import { breakerOn, retryOn, type RetryOptions } from '../api/resilience.js';
 import { mustOn } from '../api/must.js';
 import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
+import { type ItemFn, mapOn, type MapOptions } from '../api/map.js';
 import { readDump, type RunningTask } from './dump.js';
 import { START_ATTEMPTS, WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
@@ -185,6 +186,11 @@ export class Runtime {
 
   goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
     return mustOn(this, fn, args);
+  }
+
+  /** `fn(item, index)` for every item on the workers, in chunks; see the free function `map`. */
+  map<T, R>(fn: ItemFn<T, R>, items: Iterable<T> | ArrayLike<T>, options?: MapOptions): Promise<R[]> {
+    return mapOn(this, fn, items, options);
   }
 
   spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
