@@ -20,6 +20,11 @@ interface OtelApi {
 
 /** undefined until first asked for; null when the package is not installed. */
 let api: OtelApi | null | undefined;
+/**
+ * Where @opentelemetry/api 1.x keeps what an SDK registers. Until something is there no span can
+ * be active, so the API (some fifty CommonJS modules) is not loaded before then.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 let last: { context: SpanContext; trace: Trace } | undefined;
 
 function load(): OtelApi | null {
@@ -32,6 +37,7 @@ function load(): OtelApi | null {
 
 /** The trace of the active OpenTelemetry span, with that span as the parent of what starts here. */
 export function activeOtelTrace(): Trace | undefined {
+  if (api === undefined && (globalThis as { [OTEL_GLOBAL]?: unknown })[OTEL_GLOBAL] === undefined) return undefined;
   api ??= load();
   if (api === null) return undefined;
   const span = api.trace.getSpan(api.context.active());

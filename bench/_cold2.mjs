@@ -1,0 +1,15 @@
+import { createRequire } from 'node:module';
+const t0 = performance.now();
+const { createRuntime, tasks } = await import('@routine/runtime');
+const t1 = performance.now();
+const rt = createRuntime({ workers: 2 });
+const work = tasks(new URL('./workers/workloads.mjs', import.meta.url));
+const t2 = performance.now();
+await rt.go(work.add, 1, 2);
+const t3 = performance.now();
+await rt.go((a) => a, 1);
+const t4 = performance.now();
+const req = createRequire(import.meta.url);
+console.log({ boot: t0.toFixed(0), import: (t1 - t0).toFixed(0), create: (t2 - t1).toFixed(0), first: (t3 - t2).toFixed(0), inline: (t4 - t3).toFixed(0) });
+console.log(Object.keys(req.cache).map((k) => k.replace(/.*node_modules\//, '')).join('\n'));
+process.exit(0);
