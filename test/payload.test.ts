@@ -31,7 +31,7 @@ function expectAllAccounted(rt: Runtime): void {
   expect(stats.launched).toBe(stats.completed + stats.errors + stats.panics + stats.cancelled + stats.timeouts);
 }
 
-describe('big payloads never wait for arena memory', () => {
+describe('big payloads never wedge the arena', () => {
   it('three 17 MiB arguments, then a 12 MiB one and a small one, all run on the default 64 MiB arena', async () => {
     const rt = runtime({ workers: 1 });
     const first = [0, 1, 2].map((seed) => bytesOf(17 * MiB, seed));
@@ -44,6 +44,19 @@ describe('big payloads never wait for arena memory', () => {
     ]));
     expect(big).toEqual(checksum(twelve));
     expect(small).toEqual(checksum(bytesOf(100, 8)));
+    expectAllAccounted(rt);
+  });
+
+  it('on the main thread, a burst bigger than the arena waits in line for blocks the tasks ahead free as they start', async () => {
+    const rt = runtime({ workers: 1, arenaBytes: MiB });
+    const inputs = Array.from({ length: 100 }, (_, i) => bytesOf(64 * 1024, i));
+    const running = Promise.all(inputs.map((bytes) => rt.go(payloads.checksum, bytes)));
+    // The ring has room for thousands; the arena for about fifteen of these. The rest wait.
+    expect(rt.stats().waiting).toBeGreaterThan(50);
+    inputs[99].fill(0); // taken at go(): a later change is not seen
+    const sums = await bounded('100 tasks over a 1 MiB arena', running);
+    expect(sums).toEqual(inputs.map((_, i) => checksum(bytesOf(64 * 1024, i))));
+    expect(rt.stats().waiting).toBe(0);
     expectAllAccounted(rt);
   });
 

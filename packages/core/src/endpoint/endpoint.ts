@@ -220,7 +220,7 @@ export class Endpoint {
         throw error;
       }
       if (pushed) return task as TaskHandle<R>;
-      this.#credits.cancelEnter(); // the ring is full
+      this.#credits.cancelEnter(); // the ring (or, for now, the arena) is full
     }
     if (placement !== Placement.port) task.detached = this.#encoder.detach(args);
     this.#credits.wait(task);
@@ -354,9 +354,13 @@ export class Endpoint {
 
   /**
    * Writes a task into the ring. `args` is undefined when they were detached into overflow.
-   * Returns false, having changed nothing, when the ring is full (credits are the caller's: #credits).
-   * A payload the arena has no room for now goes by port instead: waiting for room would hold up
-   * every task behind it, however small, for as long as the arena stays fragmented or full.
+   * Returns false, having changed nothing, when the ring is full (credits are the caller's: #credits)
+   * or, on the main thread, when the arena is full while tasks wait in the ring: each of those
+   * frees its block as it starts, so the room comes back within a task's hand-off, and waiting
+   * for it costs one copy where going by port costs a buffer, a message and an async start.
+   * Otherwise a payload the arena has no room for goes by port at once: with nothing in the ring
+   * to free a block, or on a worker (whose task may be the one that must finish first), waiting
+   * could hold up every task behind it for as long as the arena stays full.
    */
   #push(task: TaskHandle<unknown>, args: unknown[] | undefined): boolean {
     const { submissions, arena } = this.#parts;
@@ -364,8 +368,11 @@ export class Endpoint {
     let spill: Views | undefined;
     if (task.placement === Placement.arena) {
       arenaBlock = arena.allocate(task.size);
-      // Allocated before the slot is reserved: past that point nothing may throw.
-      if (arenaBlock < 0) spill = spillViews(task.size);
+      if (arenaBlock < 0) {
+        if (this.#parts.inboxIndex === 0 && !submissions.isEmpty() && task.size <= arena.largestBlock) return false;
+        // Allocated before the slot is reserved: past that point nothing may throw.
+        spill = spillViews(task.size);
+      }
     }
     const slot = submissions.reserve();
     if (slot < 0) {
