@@ -33,6 +33,7 @@ export { Fifo } from './queue/fifo.js';
 export { Admission } from './queue/admission.js';
 export { PendingCount } from './queue/pending-count.js';
 export { WaitGroup, waitGroup } from './sync/wait-group.js';
+export { SpinBudget } from './sync/spin.js';
 export { inlineSource } from './task/capture.js';
 export { type Current, type TaskContext, clearCache, current, currentContext, getCache, getGoroutineId, runAs, setCache, tracePassedOn } from './task/context.js';
 export { got } from './task/got.js';

@@ -27,7 +27,7 @@ import {
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, batchOf, runBatch, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { BellWatch } from './bell-watch.js';
@@ -37,8 +37,12 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** Claim attempts per turn before the worker looks at its own inbox and the event loop again. */
 const BATCH = 256;
-/** Empty-ring polls before parking: about 20-40 µs, long enough to catch a back-to-back submit. */
-const SPIN_ROUNDS = 2000;
+/**
+ * Empty-ring polls before parking, adapted between these (SpinBudget): at most about 20-40 µs,
+ * long enough to catch a back-to-back submit.
+ */
+const SPIN_MIN = 50;
+const SPIN_MAX = 2000;
 
 export interface ExecutorParts {
   views: Views;
@@ -68,6 +72,7 @@ export class Executor {
   readonly #code: CodeCache;
   readonly #writer: CompletionWriter;
   readonly #table: OwnClaimTable;
+  readonly #spinBudget = new SpinBudget(SPIN_MIN, SPIN_MAX);
   /** Every claim entry by index (the table's, which grows). */
   readonly #entries: OwnEntry[];
   /** Int32 index of this worker's SIGNALS word, and the value it had when we last looked. */
@@ -495,11 +500,7 @@ export class Executor {
     const { submissions, ownInbox, endpoint } = this.#parts;
     const canClaim = this.#mayClaim();
     const awaitsResults = endpoint.pendingCount > 0;
-    for (let i = 0; i < SPIN_ROUNDS; i++) {
-      if (canClaim && !submissions.isEmpty()) return true;
-      if (awaitsResults && !ownInbox.isEmpty()) return true;
-    }
-    return false;
+    return this.#spinBudget.spin(() => (canClaim && !submissions.isEmpty()) || (awaitsResults && !ownInbox.isEmpty()));
   }
 
   async #park(): Promise<void> {

@@ -11,8 +11,9 @@ import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
+  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
 } from '@routine/core';
+import { availableParallelism } from 'node:os';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
@@ -32,6 +33,12 @@ import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
 const OVERFLOW_POLL_MS = 1;
+/**
+ * Inbox polls before the main thread parks on Atomics.waitAsync, adapted between these: at most
+ * some 20 µs of its event loop, and only while that catches completions (SpinBudget).
+ */
+const MAIN_SPIN_MIN = 20;
+const MAIN_SPIN_MAX = 1000;
 
 export class Runtime {
   readonly #options: ResolvedOptions;
@@ -48,6 +55,7 @@ export class Runtime {
   /** monotonicMs() at creation: the start of every worker's utilization. */
   readonly #startedMs = monotonicMs();
   #watching = false;
+  readonly #mainSpin: SpinBudget | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -61,6 +69,7 @@ export class Runtime {
     this.#options = resolveOptions(options);
     if (this.#options.logger) setLogger(this.#options.logger);
     this.#layout = planLayout(this.#options.layout);
+    this.#mainSpin = availableParallelism() > this.#layout.workers ? new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX) : undefined;
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
     this.#connection = connect({
       buffer: this.#buffer,
@@ -312,6 +321,18 @@ export class Runtime {
     this.#drained?.();
   }
 
+  /**
+   * A short spin for completions before parking, when a core is left over for it beside the
+   * workers (on a machine with no spare core it would take time from the very worker it waits
+   * for). It starts a microtask later, once the caller's own synchronous code, a burst of go()
+   * calls say, has run.
+   */
+  async #spunFor(hasWork: () => boolean): Promise<boolean> {
+    if (this.#mainSpin === undefined) return false;
+    await undefined;
+    return this.#mainSpin.spin(hasWork);
+  }
+
   /** Settles completions as they arrive, for as long as tasks are pending. */
   async #watch(): Promise<void> {
     const { endpoint, inboxes } = this.#connection;
@@ -324,7 +345,7 @@ export class Runtime {
         // With tasks waiting behind a full ring and none of ours in it, no completion of ours
         // will wake us: poll for room instead.
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
-        await waitAsync(inbox.dataBell, hasWork, poll);
+        if (!(await this.#spunFor(hasWork))) await waitAsync(inbox.dataBell, hasWork, poll);
         endpoint.drain();
         if (endpoint.overflowCount > 0) endpoint.flushOverflow();
         if (this.#recovery.deferredCount > 0) this.#recovery.retry();
