@@ -18,7 +18,7 @@ export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js
 export { type Arena } from './memory/arena.js';
 export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnClaimTable } from './memory/claim-table.js';
 export { CodeKind, type CodeTable } from './memory/code-table.js';
-export { type Bell, waitAsync, waitSync, wakeAll } from './memory/doorbell.js';
+export { type Bell, waitAsync, waitSync, wakeAll, watch } from './memory/doorbell.js';
 export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
 export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
 export {

@@ -9,7 +9,7 @@
  * reused until it resolves; a park only counts itself as a waiter (which makes producers ring) and
  * makes sure that one waitAsync is pending.
  */
-import type { Bell } from '@routine/core';
+import { type Bell, watch } from '@routine/core';
 
 export class BellWatch {
   readonly #bell: Bell;
@@ -35,8 +35,13 @@ export class BellWatch {
       Atomics.add(i32, waiters, 1);
       this.#counted = true;
     }
-    if (this.#pending) return;
-    const result = Atomics.waitAsync(i32, seq, Atomics.load(i32, seq));
+    if (this.#pending) {
+      // Still waiting on the value read when it was armed: were that stale, the producer that
+      // moved it would have notified it. Clearing RUNG again lets the next producer ring.
+      Atomics.store(i32, this.#bell.rung, 0);
+      return;
+    }
+    const result = Atomics.waitAsync(i32, seq, watch(this.#bell));
     if (!result.async) {
       this.#onRing(); // the word moved already: that is a ring
       return;

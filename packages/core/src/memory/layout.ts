@@ -55,8 +55,11 @@ export const RingHeader = {
   HEAD: 0,
   TAIL: 1 * LINE_INTS,
   DATA_SEQ: 2 * LINE_INTS,
+  /** On the sequence word's line: whoever bumps one writes the other (doorbell.ts). */
+  DATA_RUNG: 2 * LINE_INTS + 1,
   DATA_WAITERS: 3 * LINE_INTS,
   SPACE_SEQ: 4 * LINE_INTS,
+  SPACE_RUNG: 4 * LINE_INTS + 1,
   SPACE_WAITERS: 5 * LINE_INTS,
 } as const;
 export const RING_HEADER_BYTES = 6 * LINE_BYTES;

@@ -46,8 +46,12 @@ export class Ring {
     this.#i32 = views.i32;
     this.#base = byteOffset / 4;
     this.#slots = (byteOffset + RING_HEADER_BYTES) / 4;
-    this.dataBell = { i32: this.#i32, seq: this.#base + RingHeader.DATA_SEQ, waiters: this.#base + RingHeader.DATA_WAITERS };
-    this.spaceBell = { i32: this.#i32, seq: this.#base + RingHeader.SPACE_SEQ, waiters: this.#base + RingHeader.SPACE_WAITERS };
+    this.dataBell = {
+      i32: this.#i32, seq: this.#base + RingHeader.DATA_SEQ, waiters: this.#base + RingHeader.DATA_WAITERS, rung: this.#base + RingHeader.DATA_RUNG,
+    };
+    this.spaceBell = {
+      i32: this.#i32, seq: this.#base + RingHeader.SPACE_SEQ, waiters: this.#base + RingHeader.SPACE_WAITERS, rung: this.#base + RingHeader.SPACE_RUNG,
+    };
   }
 
   /**
