@@ -147,6 +147,18 @@ describe('codec', () => {
     expect(views.low.buffer).toBe(views.high.buffer); // two views on one buffer still share it
   });
 
+  it('numbers at the edges of the four-byte form come back exactly, -0 included', () => {
+    const edges = [0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 0.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, 5e-324];
+    const back = roundTrip([...edges, { edges }]) as number[];
+    for (let i = 0; i < edges.length; i++) expect(Object.is(back[i], edges[i])).toBe(true);
+    expect(Object.is((back[edges.length] as unknown as { edges: number[] }).edges[1], -0)).toBe(true);
+  });
+
+  it('an object argument as most code passes it fits a slot: { op, a, b } measures at most 40 bytes', () => {
+    expect(new Encoder().measure([{ op: 'add', a: 123456, b: 1 }])).toBeLessThanOrEqual(40);
+    expect(roundTrip([{ op: 'add', a: 123456, b: 1 }])).toEqual([{ op: 'add', a: 123456, b: 1 }]);
+  });
+
   it('an own __proto__ key stays an own property and never becomes the prototype', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
     const [back] = roundTrip([value]) as [Record<string, unknown>];

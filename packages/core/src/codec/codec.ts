@@ -24,7 +24,7 @@
 import { DefaultSerializer } from 'node:v8';
 import { isProxy } from 'node:util/types';
 import { type Views, viewsOf } from '../memory/views.js';
-import { ALIGN_SLACK, align, SHORT_STRING, Tag, type TypedArray, typedKindOf } from './tags.js';
+import { ALIGN_SLACK, align, isInt32, isShortAscii, stringBound, Tag, type TypedArray, typedKindOf } from './tags.js';
 import { Transfer } from './transfer.js';
 
 export { decode } from './decode.js';
@@ -77,10 +77,11 @@ export class UncloneableValue {
   constructor(readonly index: number, readonly cause: unknown) {}
 }
 
-/** A measured list encoded into a private buffer, for a `write` that comes later (Encoder.detach). */
-export interface Detached {
-  readonly bytes: Uint8Array;
-}
+/**
+ * A measured list kept for a `write` that comes later (Encoder.detach): its encoding, or, for a
+ * list of primitives (which nobody can change), the list itself.
+ */
+export type Detached = { readonly bytes: Uint8Array } | { readonly values: readonly unknown[] };
 
 /**
  * Per-thread encoder state: what `measure` found, replayed by the `write` that follows.
@@ -97,26 +98,26 @@ export class Encoder {
   /** Objects and buffers met in the value being measured: a second meeting is a shared reference. */
   readonly #seen = new Set<object>();
   #nodes = 0;
-  /** The bound `measure` last returned, for `detach`. */
+  /** The bound `measure` last returned, and whether its list held only primitives, for `detach`. */
   #measured = 0;
+  #primitives = true;
+  /** Where `detach` encodes before copying out just the bytes written; grown as needed. */
+  #scratch: Views | undefined;
 
-  /**
-   * Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue.
-   * Strings are bounded at 3 bytes per UTF-16 unit, their worst case in UTF-8 (and more than the 2
-   * of the raw units a string with a lone surrogate is written as).
-   */
+  /** Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue. */
   measure(values: readonly unknown[]): number | UncloneableValue {
     let bytes = 4;
     this.#blobs = null;
     this.#tapeLength = 0;
+    this.#primitives = true;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       switch (typeof value) {
         case 'number':
-          bytes += 9;
+          bytes += isInt32(value) ? 5 : 9;
           continue;
         case 'string':
-          bytes += 5 + value.length * 3;
+          bytes += stringBound(value);
           continue;
         case 'boolean':
         case 'undefined':
@@ -128,6 +129,7 @@ export class Encoder {
         continue;
       }
       if (value instanceof Transfer) return NEEDS_PORT;
+      this.#primitives = false;
       const mark = this.#tapeLength;
       let size: number;
       this.#nodes = 0;
@@ -167,9 +169,9 @@ export class Encoder {
   #measureValue(value: unknown, depth: number): number {
     switch (typeof value) {
       case 'number':
-        return 9;
+        return isInt32(value) ? 5 : 9;
       case 'string':
-        return 5 + value.length * 3;
+        return stringBound(value);
       case 'boolean':
       case 'undefined':
         return 1;
@@ -232,7 +234,7 @@ export class Encoder {
       this.#record(item);
       const size = this.#measureValue(item, depth + 1);
       if (size < 0) return size;
-      bytes += 5 + key.length * 3 + size;
+      bytes += stringBound(key) + size;
     }
     return bytes;
   }
@@ -262,23 +264,25 @@ export class Encoder {
   }
 
   /**
-   * Encodes the list `measure` just measured into a private buffer, for a `write` that comes
-   * later: the caller may change or reuse its values at once, as with postMessage.
+   * Keeps the list `measure` just measured for a `write` that comes later: the caller may change
+   * or reuse its values at once, as with postMessage, so anything but primitives is encoded now.
    */
   detach(values: readonly unknown[]): Detached {
-    const views = spillViews(this.#measured);
-    const length = this.write(views, 0, values);
-    return { bytes: views.u8.subarray(0, length) };
+    if (this.#primitives) return { values };
+    if (this.#scratch === undefined || this.#scratch.u8.byteLength < this.#measured) this.#scratch = spillViews(Math.max(this.#measured, 4096));
+    const length = this.write(this.#scratch, 0, values);
+    return { bytes: this.#scratch.u8.slice(0, length) };
   }
 
   /** Writes `values` at `offset`, after `measure` said they fit. Returns the bytes written. */
   write(views: Views, offset: number, values: readonly unknown[], detached?: Detached): number {
-    if (detached) {
+    if (detached !== undefined && 'bytes' in detached) {
       // Encoded at offset 0: the aligned bulk bodies stay aligned only at another multiple of 8.
       if ((offset & 7) !== 0) throw new Error(`internal: a detached encoding written at ${offset}, which is not 8-byte aligned`);
       views.u8.set(detached.bytes, offset);
       return detached.bytes.byteLength;
     }
+    if (detached !== undefined) values = detached.values;
     const blobs = this.#blobs;
     this.#cursor = 0;
     views.data.setUint32(offset, values.length, true);
@@ -304,6 +308,11 @@ export class Encoder {
     const { data, u8 } = views;
     switch (typeof value) {
       case 'number':
+        if (isInt32(value)) {
+          u8[at] = Tag.int32;
+          data.setInt32(at + 1, value, true);
+          return at + 5;
+        }
         u8[at] = Tag.number;
         data.setFloat64(at + 1, value, true);
         return at + 9;
@@ -366,20 +375,13 @@ export class Encoder {
 
   #writeString(views: Views, at: number, value: string): number {
     const { data, u8 } = views;
-    const length = value.length;
-    if (length <= SHORT_STRING) {
-      const start = at + 5;
-      let i = 0;
-      for (; i < length; i++) {
-        const unit = value.charCodeAt(i);
-        if (unit > 0x7f) break;
-        u8[start + i] = unit;
-      }
-      if (i === length) {
-        u8[at] = Tag.ascii;
-        data.setUint32(at + 1, length, true);
-        return start + length;
-      }
+    if (isShortAscii(value)) {
+      const length = value.length;
+      u8[at] = Tag.ascii;
+      u8[at + 1] = length;
+      const start = at + 2;
+      for (let i = 0; i < length; i++) u8[start + i] = value.charCodeAt(i);
+      return start + length;
     }
     // UTF-8 would turn a lone surrogate into U+FFFD, where structured clone keeps it. V8
     // answers isWellFormed at once for a one-byte string, so ASCII and Latin-1 pay nothing.

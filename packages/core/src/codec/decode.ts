@@ -33,9 +33,12 @@ function readValue(): unknown {
     case Tag.number:
       at += 9;
       return data.getFloat64(at - 8, true);
+    case Tag.int32:
+      at += 5;
+      return data.getInt32(at - 4, true);
     case Tag.ascii: {
-      const length = data.getUint32(at + 1, true);
-      const start = at + 5;
+      const length = u8[at + 1];
+      const start = at + 2;
       at = start + length;
       let text = '';
       for (let i = start; i < at; i++) text += String.fromCharCode(u8[i]);

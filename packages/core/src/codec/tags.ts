@@ -22,8 +22,10 @@ export const Tag = {
   bigint: 12,
   /** A Date, as its time value. */
   date: 13,
-  /** A short string of ASCII characters only, one byte each: both sides copy it in a JS loop. */
+  /** [length:u8] then a short string of ASCII characters only, one byte each, copied in a JS loop. */
   ascii: 14,
+  /** A number that is an Int32 (and not -0): four bytes instead of eight. */
+  int32: 15,
 } as const;
 
 export const TYPED_CONSTRUCTORS = [
@@ -40,6 +42,27 @@ const TYPED_PROTOTYPES: readonly object[] = TYPED_CONSTRUCTORS.map((Ctor) => Cto
 
 /** Strings up to this length are tried as ASCII: a loop beats a call into C++ that short. */
 export const SHORT_STRING = 32;
+
+/** Whether `value` is written as Tag.int32. */
+export function isInt32(value: number): boolean {
+  return (value | 0) === value && (value !== 0 || 1 / value > 0);
+}
+
+/** Whether a short string is all ASCII, so it is written as Tag.ascii. */
+export function isShortAscii(value: string): boolean {
+  if (value.length > SHORT_STRING) return false;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Upper bound of a string's encoding: a short ASCII one is one byte a character after a two-byte
+ * header; any other is bounded at 3 bytes per UTF-16 unit, its worst case in UTF-8 (and more than
+ * the 2 of the raw units a string with a lone surrogate is written as).
+ */
+export function stringBound(value: string): number {
+  return isShortAscii(value) ? 2 + value.length : 5 + value.length * 3;
+}
 
 /** Bytes a bulk body may be pushed forward to reach an 8-byte boundary. */
 export const ALIGN_SLACK = 7;
