@@ -50,6 +50,7 @@ const ways = {
   structuredClone: (value) => structuredClone(value),
 };
 
+console.log(`\n## the codec per shape: encode into shared memory and decode, one thread, node ${process.version}\n`);
 console.log('| shape | routine ns | v8.serialize ns | structuredClone ns | v8 ÷ routine | clone ÷ routine |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const [label, value] of Object.entries(shapes)) {

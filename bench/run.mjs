@@ -101,3 +101,9 @@ process.stdout.write(execFileSync(process.execPath, [new URL('./overhead.mjs', i
 
 // What counters and histograms cost per task.
 process.stdout.write(execFileSync(process.execPath, [new URL('./metrics.mjs', import.meta.url).pathname], { encoding: 'utf8', timeout: 300_000 }));
+
+// The codec per shape against structured clone, and many tiny items through map().
+process.stdout.write(execFileSync(process.execPath, [new URL('./codec.mjs', import.meta.url).pathname], { encoding: 'utf8', timeout: 300_000 }));
+process.stdout.write(
+  execFileSync(process.execPath, [new URL('./map.mjs', import.meta.url).pathname, '--workers', String(threads)], { encoding: 'utf8', timeout: 300_000 }),
+);
