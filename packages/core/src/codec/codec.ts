@@ -35,6 +35,8 @@ const SLOW = -2;
 /** Past these a value goes to `v8.serialize`, whose C++ walk wins on big graphs and deep nests. */
 const MAX_NODES = 4096;
 const MAX_DEPTH = 64;
+/** `detach` encodes lists up to this size in one reused buffer and copies out what it wrote. */
+const MAX_SCRATCH = 64 * 1024;
 
 const SHARED_VIEW = Symbol('a view on shared memory');
 
@@ -269,7 +271,12 @@ export class Encoder {
    */
   detach(values: readonly unknown[]): Detached {
     if (this.#primitives) return { values };
-    if (this.#scratch === undefined || this.#scratch.u8.byteLength < this.#measured) this.#scratch = spillViews(Math.max(this.#measured, 4096));
+    if (this.#measured > MAX_SCRATCH) {
+      // Big enough that the unused tail of a buffer of its own costs less than a second copy.
+      const own = spillViews(this.#measured);
+      return { bytes: own.u8.subarray(0, this.write(own, 0, values)) };
+    }
+    this.#scratch ??= spillViews(MAX_SCRATCH);
     const length = this.write(this.#scratch, 0, values);
     return { bytes: this.#scratch.u8.slice(0, length) };
   }
