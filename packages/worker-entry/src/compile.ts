@@ -63,6 +63,8 @@ async function loadExport(text: string): Promise<Compiled> {
   const exportName = text.slice(hash + 1);
   if (TS_MODULE.test(url) && !tsHooksRegistered) {
     register(new URL('./ts-hooks.js', import.meta.url));
+    // Stack traces of a compiled module then name its .ts lines, without --enable-source-maps.
+    process.setSourceMapsEnabled(true);
     tsHooksRegistered = true;
   }
   const namespace = (await import(url)) as Record<string, unknown>;

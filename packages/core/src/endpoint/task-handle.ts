@@ -21,6 +21,10 @@ export interface Task<R> extends PromiseLike<R> {
   cancel(reason?: unknown): void;
   /** Settles with the outcome; never rejects. */
   result(): Promise<Result<R>>;
+  /** As a Promise's: observes the task. */
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>;
+  /** As a Promise's: observes the task, and rejects as it does. */
+  finally(onFinally?: (() => void) | null): Promise<R>;
 }
 
 const PENDING = 0;

@@ -1,0 +1,132 @@
+/**
+ * What a user installs: every package packed with `pnpm pack` (which turns `workspace:*` into
+ * versions and runs prepack), the tarballs installed into a fresh project outside the workspace,
+ * and that project used the three ways users do: an ES module, a CommonJS require (require(esm):
+ * Node 20.19+ / 22.12+), and `tsc --noEmit` against the shipped declarations.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const PACKAGES = ['stats', 'core', 'worker-entry', 'runtime', 'cli'];
+const dir = mkdtempSync(join(tmpdir(), 'routine-pack-'));
+const project = join(dir, 'project');
+const tarballs = new Map<string, string>();
+let install = { stdout: '', stderr: '' };
+
+function versionOf(name: string): string {
+  return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function pnpm(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
+  return run('npx', ['-y', 'pnpm@10', ...args], { cwd, timeout: 120_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
+function node(file: string): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [file], { cwd: project, timeout: 60_000 });
+}
+
+beforeAll(async () => {
+  for (const name of PACKAGES) {
+    await pnpm(['pack', '--pack-destination', dir], join(root, 'packages', name));
+    const file = readdirSync(dir).find((entry) => entry.startsWith(`routine-${name}-`) && entry.endsWith('.tgz'));
+    if (!file) throw new Error(`pnpm pack of ${name} left no tarball in ${dir}`);
+    tarballs.set(name, join(dir, file));
+  }
+  const local = Object.fromEntries(PACKAGES.map((name) => [`@routine/${name}`, `file:${tarballs.get(name)}`]));
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({
+    name: 'fresh-project',
+    private: true,
+    dependencies: { '@routine/runtime': local['@routine/runtime'], '@routine/cli': local['@routine/cli'] },
+    devDependencies: { typescript: versionOf('typescript'), '@types/node': versionOf('@types/node') },
+    // The packed dependencies name versions not on the registry yet: point them at the tarballs.
+    pnpm: { overrides: local },
+  }, null, 2));
+  install = await pnpm(['install', '--prefer-offline'], project);
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the packed packages', () => {
+  it('carry a README, JavaScript and declarations for every module, and no build info or workspace: ranges', async () => {
+    for (const name of PACKAGES) {
+      const { stdout } = await run('tar', ['tzf', tarballs.get(name)!]);
+      const files = stdout.split('\n').filter(Boolean);
+      expect(files, name).toContain('package/README.md');
+      expect(files.filter((file) => file.includes('tsbuildinfo')), name).toEqual([]);
+      const sources = readdirSync(join(root, 'packages', name, 'src'), { recursive: true })
+        .map(String)
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'));
+      for (const source of sources) {
+        expect(files, `${name}: ${source}`).toContain(`package/dist/${source.replace(/\.ts$/, '.js')}`);
+        expect(files, `${name}: ${source}`).toContain(`package/dist/${source.replace(/\.ts$/, '.d.ts')}`);
+      }
+      const { stdout: manifest } = await run('tar', ['xzf', tarballs.get(name)!, '-O', 'package/package.json']);
+      const pkg = JSON.parse(manifest) as Record<string, unknown>;
+      expect(JSON.stringify(pkg.dependencies ?? {}), name).not.toContain('workspace:');
+      expect(pkg.repository, name).toMatchObject({ type: 'git', directory: `packages/${name}` });
+      expect(pkg.homepage, name).toEqual(expect.any(String));
+      expect(pkg.publishConfig, name).toEqual({ access: 'public' });
+    }
+  });
+
+  it('install without warnings and without esbuild (only .ts task modules need it)', () => {
+    expect(install.stderr + install.stdout).not.toMatch(/WARN/);
+    const installed = readdirSync(join(project, 'node_modules', '.pnpm'));
+    expect(installed.filter((entry) => entry.startsWith('esbuild'))).toEqual([]);
+    expect(installed.some((entry) => entry.startsWith('@routine+runtime'))).toBe(true);
+  });
+
+  it('run from an ES module, inline tasks importing the runtime included', async () => {
+    writeFileSync(join(project, 'first.mjs'), [
+      "import { go, createRuntime } from '@routine/runtime';",
+      'console.log(await go((a, b) => a + b, 1, 2));',
+      "console.log(await go(async () => (await import('@routine/runtime')).current().gid > 0));",
+      'const runtime = createRuntime({ workers: 2 });',
+      'console.log(await runtime.go((n) => n * 2, 21));',
+      'await runtime.close();',
+    ].join('\n'));
+    const { stdout, stderr } = await node('first.mjs');
+    expect(stdout).toBe('3\ntrue\n42\n');
+    expect(stderr).toBe('');
+  });
+
+  it('run from CommonJS through require(esm) (Node 20.19+, 22.12+)', async () => {
+    writeFileSync(join(project, 'first.cjs'), [
+      "const { go } = require('@routine/runtime');",
+      'go((a, b) => a * b, 6, 7).then((product) => console.log(product));',
+    ].join('\n'));
+    const { stdout } = await node('first.cjs');
+    expect(stdout).toBe('42\n');
+  });
+
+  it('type-check against the shipped declarations with tsc --noEmit', async () => {
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'], lib: ['es2023', 'esnext.disposable'] },
+      include: ['check.mts'],
+    }));
+    writeFileSync(join(project, 'check.mts'), [
+      "import { go, createRuntime, type Task } from '@routine/runtime';",
+      'const task: Task<number> = go((a: number, b: number) => a + b, 1, 2);',
+      'const sum: number = await task;',
+      'const runtime = createRuntime({ workers: 1 });',
+      'const doubled: Promise<number> = runtime.go((n: number) => n * 2, sum).catch(() => 0);',
+      'export { doubled };',
+    ].join('\n'));
+    await expect(run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project })).resolves.toBeDefined();
+    writeFileSync(join(project, 'check.mts'), "import { go } from '@routine/runtime';\nconst wrong: string = await go((n: number) => n, 1);\nexport { wrong };\n");
+    const failed = await run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
+    expect((failed as { stdout: string }).stdout).toMatch(/TS2322/);
+  });
+
+  it('install the routine command', async () => {
+    const { stdout } = await run(join(project, 'node_modules/.bin/routine'), ['--version'], { cwd: project });
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version);
+  });
+});
