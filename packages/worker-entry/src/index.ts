@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, traceIdOfTask, WORKER_READY, WorkerWord, type WorkerBoot,
+  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -30,7 +30,7 @@ const connection = connect({
   onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
   onAbort: (gid) => control.abortTask(gid),
   safePoint,
-  onUnobserved: (error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)),
+  onUnobserved: (error, gid, traceId) => reportUnobserved(routineLogger(), error, gid, traceId),
 });
 setWorkerEndpoint(connection.endpoint);
 if (boot.setup) await import(boot.setup);
@@ -47,6 +47,7 @@ await new Executor({
   timer: boot.metrics ? new TaskTimer(boot.buffer, boot.layout.statsBlocks[thread]) : undefined,
   safePoint,
 }).run();
+connection.endpoint.reportUnobserved();
 boot.control.close();
 boot.parcels.close();
 

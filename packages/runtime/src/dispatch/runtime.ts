@@ -11,7 +11,7 @@ import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
+  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
@@ -70,7 +70,7 @@ export class Runtime {
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
       metrics: this.#options.metrics,
-      onUnobserved: (error, task) => reportUnobserved(this.#log(), error, task.gid, traceIdOfTask(task)),
+      onUnobserved: (error, gid, traceId) => reportUnobserved(this.#log(), error, gid, traceId),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -297,6 +297,7 @@ export class Runtime {
     await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#recovery.discardQueued();
     this.#release();
+    endpoint.reportUnobserved();
   }
 
   /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
