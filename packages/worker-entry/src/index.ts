@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
+  adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
   reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
@@ -13,6 +13,7 @@ import { Executor } from './executor.js';
 installToolchainHelpers();
 
 const boot = workerData as WorkerBoot;
+logTo((line) => boot.log.postMessage(line), boot.logLevel);
 adoptGidCounter(boot.gidCounter);
 const thread = 1 + boot.index;
 const control = new ControlClient(boot.control, boot.parcels);
@@ -50,6 +51,7 @@ await new Executor({
 connection.endpoint.reportUnobserved();
 boot.control.close();
 boot.parcels.close();
+boot.log.close();
 
 /**
  * esbuild-based toolchains (tsx, vitest, esbuild's keepNames) wrap named functions in `__name`

@@ -302,6 +302,12 @@ export class Endpoint {
     this.#settle(ticket, gid, outcome, value);
   }
 
+  /** Whether pending task `gid` (at `ticket`) has been observed by its caller. */
+  observed(ticket: number, gid: number): boolean {
+    const task = this.#pending[ticket];
+    return task !== undefined && task.gid === gid && task.observed;
+  }
+
   /** Reports the failures nobody observed yet: the runtime or the worker is stopping. */
   reportUnobserved(): void {
     this.#unobserved.flush();

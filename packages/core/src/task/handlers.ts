@@ -50,11 +50,16 @@ export function reportUnobserved(log: Logger, error: Error, gid: number, traceId
   callSafely(log, 'error', gid, () => errorHandler!(error, gid));
 }
 
-/** A worker died, failing the tasks `gids` it was running; `describe` is the default log line. */
-export function reportPanic(log: Logger, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
+/**
+ * A worker died, failing the tasks `gids` it was running; `describe` is the default log line, at
+ * warn when every one of those tasks is `handled` by its caller (goWithRecover, result(), an
+ * await), at error otherwise.
+ */
+export function reportPanic(log: Logger, handled: boolean, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
   if (!panicHandler) {
     const [fields, message] = describe();
-    log.error(fields, message);
+    if (handled) log.warn(fields, message);
+    else log.error(fields, message);
     return;
   }
   const stack = value instanceof Error ? (value.stack ?? String(value)) : '';

@@ -16,6 +16,7 @@ import {
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
+import { WorkerLogs } from './worker-logs.js';
 import { checkTimeout } from '../api/timeout.js';
 import { withOptionsOn, type GoOptions } from '../api/go.js';
 import { Group, type GroupOptions } from '../api/group.js';
@@ -55,10 +56,12 @@ export class Runtime {
   /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
   #grace: Delay | undefined;
   #cut = false;
+  #logger: Logger | undefined;
+  readonly #logs = new WorkerLogs(() => this.#log());
 
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
-    if (this.#options.logger) setLogger(this.#options.logger);
+    if (this.#options.logger) setLogger(this.#log());
     this.#layout = planLayout(this.#options.layout);
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
     this.#connection = connect({
@@ -102,6 +105,8 @@ export class Runtime {
       resourceLimits: this.#options.resourceLimits,
       execArgv: this.#options.execArgv,
       env: this.#options.env,
+      logs: this.#logs,
+      logLevel: this.#options.workerLogLevel,
       onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
       onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
@@ -128,9 +133,13 @@ export class Runtime {
     });
   }
 
-  /** The logger given to createRuntime, else routine's own, made on first use. */
+  /** The logger given to createRuntime, else routine's own, made on first use; at logLevel if one was asked for. */
   #log(): Logger {
-    return this.#options.logger ?? routineLogger();
+    if (this.#logger) return this.#logger;
+    const base = this.#options.logger ?? routineLogger();
+    const level = this.#options.logLevel;
+    this.#logger = level === undefined || level === base.level ? base : base.child({}, { level });
+    return this.#logger;
   }
 
   /** Worker threads in the pool. */
@@ -297,6 +306,7 @@ export class Runtime {
     await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#recovery.discardQueued();
     this.#release();
+    this.#logs.closeAll();
     endpoint.reportUnobserved();
   }
 
@@ -355,13 +365,13 @@ export class Runtime {
   #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
-    const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    const { panics, handled } = this.#recovery.recover(index, error, exitCode, stoppedGid);
     if (!started) {
       this.#onStartFailure(index, error, exitCode);
       return;
     }
     if (stoppedGid === undefined || panics.length > 0) {
-      reportPanic(this.#log(), error ?? exitCode, panics, () => [
+      reportPanic(this.#log(), handled, error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
           `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
