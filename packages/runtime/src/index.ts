@@ -28,7 +28,7 @@ export {
   type BackgroundWorkerOptions, type BackgroundWorkerStatus,
 } from './long-lived/background.js';
 export { Scheduler, type SchedulerOptions, type JobStatus } from './long-lived/scheduler.js';
-export { Pipeline, type PipelineOptions, type StageOptions } from './long-lived/pipeline.js';
+export { Pipeline, type PipelineOptions, type StageOptions, type UnsetInput } from './long-lived/pipeline.js';
 export { Manager, errGoroutineStopped, type ManagerOptions } from './long-lived/manager.js';
 export {
   waitGroup, WaitGroup, tasks, type TaskFn, type TaskModule, type Task, type Result, transfer,

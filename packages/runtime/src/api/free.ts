@@ -13,7 +13,7 @@ import type { Result, Task, TaskFn } from '@routine/core';
 import { defaultRuntime, here } from '../dispatch/default-runtime.js';
 import type { RunningTask } from '../dispatch/dump.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
-import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
+import { Pipeline, type PipelineOptions, type UnsetInput } from '../long-lived/pipeline.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
 import { withOptionsOn, type GoOptions } from './go.js';
 import { Group, type GroupOptions } from './group.js';
@@ -116,8 +116,8 @@ export function createScheduler(options?: SchedulerOptions): Scheduler {
   return new Scheduler(options, here);
 }
 
-/** A pipeline with no stages yet, on this thread's runtime. */
-export function pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+/** A pipeline with no stages yet, on this thread's runtime; its input type is its first stage's, or `In`. */
+export function pipeline<In = UnsetInput>(options?: PipelineOptions): Pipeline<In, In> {
   return new Pipeline<In, In>(options, here);
 }
 

@@ -27,7 +27,7 @@ import { awaitAll, sleep, spawnManyOn } from '../api/spawn.js';
 import { readDump, type RunningTask } from './dump.js';
 import { START_ATTEMPTS, WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
-import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
+import { Pipeline, type PipelineOptions, type UnsetInput } from '../long-lived/pipeline.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
@@ -218,7 +218,7 @@ export class Runtime {
   }
 
   /** A pipeline whose stages run on this runtime; see `pipeline`. */
-  pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+  pipeline<In = UnsetInput>(options?: PipelineOptions): Pipeline<In, In> {
     return new Pipeline<In, In>(options, () => this);
   }
 

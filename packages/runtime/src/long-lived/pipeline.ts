@@ -32,6 +32,15 @@ export interface PipelineOptions {
   window?: number;
 }
 
+declare const unset: unique symbol;
+/**
+ * The input type of a pipeline made without one (`pipeline()`) and given no stage yet: its first
+ * stage's parameter becomes the input type.
+ */
+export interface UnsetInput {
+  readonly [unset]: true;
+}
+
 interface Stage {
   name: string;
   fn: unknown;
@@ -56,7 +65,12 @@ export class Pipeline<In = unknown, Out = In> {
     this.#stages = stages;
   }
 
-  /** A pipeline with one more stage: `fn(item)` on the pool. This one is left as it was. */
+  /**
+   * A pipeline with one more stage: `fn(item)` on the pool. This one is left as it was. The first
+   * stage of a `pipeline()` made without an input type gives it its own parameter's type.
+   */
+  stage<A, R>(this: Pipeline<UnsetInput, UnsetInput>, name: string, fn: TaskFn<[A], R>, options?: StageOptions): Pipeline<A, Awaited<R>>;
+  stage<R>(name: string, fn: TaskFn<[Out], R>, options?: StageOptions): Pipeline<In, Awaited<R>>;
   stage<R>(name: string, fn: TaskFn<[Out], R>, options: StageOptions = {}): Pipeline<In, Awaited<R>> {
     checkName(name, 'stage()');
     checkTaskFn(fn, `stage('${name}')`);
