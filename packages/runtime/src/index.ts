@@ -10,7 +10,7 @@
  */
 export {
   go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany,
-  group, createScheduler, pipeline, createManager, stats, dump, toPrometheus,
+  group, createScheduler, pipeline, createManager, stats, dump, toPrometheus, type Go,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
 export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './api/resilience.js';

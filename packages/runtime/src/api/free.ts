@@ -43,7 +43,14 @@ function goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, 
  * (QueueFullError) or a closed runtime (RuntimeClosedError). Inside a task it starts a nested
  * task on the same runtime, with the caller as its parent.
  */
-export const go: typeof goFn & { with: typeof goWith } = Object.assign(goFn, { with: goWith });
+export const go: Go = Object.assign(goFn, { with: goWith });
+
+/** The type of `go`: a function, with `go.with(options)` beside it. */
+export interface Go {
+  <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R>;
+  /** `go` with options: `go.with({ signal, timeoutMs, name })(fn, ...args)`. */
+  with(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R>;
+}
 
 /**
  * `go` with a deadline: the task rejects with TimeoutError `ms` after it was started. A task still

@@ -4,6 +4,7 @@ import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { envLogLevel, got, InvalidArgumentError, type LayoutOptions, LOG_LEVELS, type LogLevel, moduleUrlOf } from '@routine/core';
 
+/** Options of `createRuntime()`; each one left out has the default its comment gives. */
 export interface RuntimeOptions {
   /** Worker threads; default `os.availableParallelism()`. */
   workers?: number;

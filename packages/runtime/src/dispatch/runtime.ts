@@ -33,6 +33,7 @@ import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
 const OVERFLOW_POLL_MS = 1;
 
+/** One shared buffer and a fixed pool of worker threads, with every free function (`go`, `group`, `timeout`, ...) as a method. Make one with `createRuntime()`; the free functions use `defaultRuntime()`. */
 export class Runtime {
   readonly #options: ResolvedOptions;
   readonly #layout: Layout;
@@ -176,38 +177,47 @@ export class Runtime {
     return new Group(options, this);
   }
 
+  /** As `go`, but settles with a Result and never rejects, even when the worker dies. */
   goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
     return recoverOn(this, fn, args);
   }
 
+  /** As `go`; `cleanup` runs on this thread once the task settles, whatever the outcome. */
   goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
     return cleanupOn(this, fn, cleanup, args);
   }
 
+  /** Runs the task, and runs it again after a failure, up to `options.retries` more times. */
   goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
     return retryOn(this, fn, options, args);
   }
 
+  /** Runs the task through the circuit named `name`: refused at once with BrokenCircuitError while it is open. */
   goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
     return breakerOn(this, name, fn, args);
   }
 
+  /** As `go`; a failure is logged at fatal and handed to the fatal handler (default: exit with code 1). */
   goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
     return mustOn(this, fn, args);
   }
 
+  /** Starts `count` tasks, `fn(id)` for id 0 to count - 1. */
   spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
     return spawnManyOn(this, count, fn);
   }
 
+  /** Waits for every task and resolves with their Results, in order; never rejects. */
   awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
     return awaitAll(tasks);
   }
 
+  /** Resolves after `ms` milliseconds (a timer; inside a task, the task yields meanwhile). */
   sleep(ms: number): Promise<void> {
     return sleep(ms);
   }
 
+  /** A WaitGroup in this runtime's shared memory, to pass to tasks. */
   waitGroup(): WaitGroup {
     return waitGroup();
   }
@@ -287,6 +297,7 @@ export class Runtime {
     return closing;
   }
 
+  /** `await using runtime = createRuntime()`: closes it (as `close()`) at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -409,6 +420,7 @@ export class Runtime {
   }
 }
 
+/** Options of `close()`. */
 export interface CloseOptions {
   /**
    * How long close() waits for pending tasks (default Infinity); then they reject with

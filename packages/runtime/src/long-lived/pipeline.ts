@@ -19,6 +19,7 @@ import {
 } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
+/** Options of a pipeline stage. */
 export interface StageOptions {
   /**
    * Items in this stage at once; default four per core. More than the workers keeps them fed
@@ -27,6 +28,7 @@ export interface StageOptions {
   concurrency?: number;
 }
 
+/** Options of `pipeline()`. */
 export interface PipelineOptions {
   /** Items read but not yet handed out; default twice the stages' concurrency added up. */
   window?: number;
@@ -38,6 +40,7 @@ declare const unset: unique symbol;
  * stage's parameter becomes the input type.
  */
 export interface UnsetInput {
+  /** Never set: it only tells this type apart. */
   readonly [unset]: true;
 }
 
@@ -47,12 +50,16 @@ interface Stage {
   concurrency: number;
 }
 
+/** Items through named stages on the pool, results in input order, memory bounded by a window. Make one with `pipeline()` and add stages with `stage()`. */
 export class Pipeline<In = unknown, Out = In> {
   readonly #on: () => Submitter;
   readonly #options: PipelineOptions;
   readonly #stages: readonly Stage[];
 
-  /** Prefer `pipeline()`, or `runtime.pipeline()` for a runtime of your own. */
+  /**
+   * Prefer `pipeline()`, or `runtime.pipeline()` for a runtime of your own.
+   * @internal
+   */
   constructor(options: PipelineOptions = {}, on: () => Submitter, stages: readonly Stage[] = []) {
     if (on === undefined) {
       throw new InvalidArgumentError('new Pipeline() needs the runtime it runs on: call pipeline(), or runtime.pipeline() for a runtime of your own');
