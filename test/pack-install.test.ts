@@ -126,7 +126,26 @@ describe('the packed packages', () => {
   });
 
   it('install the routine command', async () => {
-    const { stdout } = await run(join(project, 'node_modules/.bin/routine'), ['--version'], { cwd: project });
+    const routine = join(project, 'node_modules/.bin/routine');
+    const { stdout } = await run(routine, ['--version'], { cwd: project });
     expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version);
+    writeFileSync(join(project, 'task.mjs'), 'export default (record) => ({ doubled: record.n * 2 });\n');
+    writeFileSync(join(project, 'records.jsonl'), '{"n":21}\n');
+    const mapped = await run(routine, ['map', 'task.mjs', 'records.jsonl', '--workers', '1'], { cwd: project });
+    expect(mapped.stdout).toBe('{"doubled":42}\n');
+    expect(mapped.stderr).toMatch(/^routine map: 1 record, 0 failed, 1 written, /);
+  });
+
+  it('without esbuild, a .ts task module fails saying what to install (on a Node that does not strip types)', async () => {
+    writeFileSync(join(project, 'work.ts'), 'export function twice(n: number): number {\n  return n * 2;\n}\n');
+    writeFileSync(join(project, 'ts-task.mjs'), [
+      "import { tasks, go } from '@routine/runtime';",
+      "const work = tasks(new URL('./work.ts', import.meta.url));",
+      'const result = await go(work.twice, 21).result();',
+      'console.log(result.ok ? result.value : result.error.message);',
+    ].join('\n'));
+    const { stdout } = await node('ts-task.mjs');
+    if ((process.features as { typescript?: unknown }).typescript) expect(stdout).toBe('42\n');
+    else expect(stdout).toMatch(/compiles TypeScript task modules with esbuild, which is not installed\. Install it next to routine \(npm install esbuild\)/);
   });
 });
