@@ -53,6 +53,17 @@ describe('stack traces of failed tasks', () => {
     expect(stack).not.toMatch(/<anonymous>/);
   });
 
+  it('name a task started inside an inline task by that task, the origin of it all', async () => {
+    const stack = await rt.go(async function outer() {
+      const { go } = await import('@routine/runtime');
+      const failed = await go(function inner() {
+        throw new Error('deep');
+      }).result();
+      return failed.ok ? '' : failed.error.stack!;
+    });
+    expect(stack).toMatch(/at (Object\.)?inner (\[as fn\] )?\(routine-task:inner@routine-task:outer@file:\/\/\S+vitest-inline\.test\.ts:\d+:\d+:\d+:\d+\)/);
+  });
+
   it('of a .ts module task, name the line in the .ts file, without --enable-source-maps', async () => {
     expect(process.execArgv.join(' ')).not.toContain('enable-source-maps');
     const mod = tasks<typeof import('./fixtures/throws.ts')>(new URL('./fixtures/throws.ts', import.meta.url));

@@ -28,8 +28,11 @@ function callerLocation(): string | undefined {
   Error.captureStackTrace(holder);
   Error.stackTraceLimit = limit;
   for (const line of (holder.stack ?? '').split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
+    const match = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
     if (!match) continue;
+    // A task started by an inline task names that task's own origin.
+    if (match[1].startsWith('routine-task:')) return `${match[1]}:${match[2]}`;
+    if (!/^(file:\/\/|\/|[A-Za-z]:\\)/.test(match[1])) continue; // <anonymous>, a bare eval
     const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
     // Under a source map (vitest, --enable-source-maps) routine's frames name its src/ files.
     if (OWN_FRAME.test(file) || (file.startsWith(PACKAGES) && /^[\\/][^\\/]+[\\/](dist|src)[\\/]/.test(file.slice(PACKAGES.length)))) continue;
