@@ -16,6 +16,7 @@ const root = new URL('..', import.meta.url).pathname;
 const PACKAGES = ['stats', 'core', 'worker-entry', 'runtime', 'cli'];
 const dir = mkdtempSync(join(tmpdir(), 'routine-pack-'));
 const project = join(dir, 'project');
+const vitestProject = join(dir, 'vitest-project');
 const tarballs = new Map<string, string>();
 let install = { stdout: '', stderr: '' };
 
@@ -38,18 +39,25 @@ beforeAll(async () => {
     if (!file) throw new Error(`pnpm pack of ${name} left no tarball in ${dir}`);
     tarballs.set(name, join(dir, file));
   }
+  install = await freshProject(project, ['runtime', 'cli'], { typescript: versionOf('typescript'), '@types/node': versionOf('@types/node') });
+  // vitest brings esbuild along (through vite), so it gets a project of its own.
+  await freshProject(vitestProject, ['runtime'], { vitest: versionOf('vitest') });
+}, 600_000);
+
+/** A project that depends on the tarballs of `packages` (and through them the others) and `devDependencies`. */
+async function freshProject(at: string, packages: string[], devDependencies: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   const local = Object.fromEntries(PACKAGES.map((name) => [`@routine/${name}`, `file:${tarballs.get(name)}`]));
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({
+  mkdirSync(at);
+  writeFileSync(join(at, 'package.json'), JSON.stringify({
     name: 'fresh-project',
     private: true,
-    dependencies: { '@routine/runtime': local['@routine/runtime'], '@routine/cli': local['@routine/cli'] },
-    devDependencies: { typescript: versionOf('typescript'), '@types/node': versionOf('@types/node') },
+    dependencies: Object.fromEntries(packages.map((name) => [`@routine/${name}`, local[`@routine/${name}`]])),
+    devDependencies,
     // The packed dependencies name versions not on the registry yet: point them at the tarballs.
     pnpm: { overrides: local },
   }, null, 2));
-  install = await pnpm(['install', '--prefer-offline'], project);
-}, 300_000);
+  return pnpm(['install', '--prefer-offline'], at);
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -123,7 +131,25 @@ describe('the packed packages', () => {
     writeFileSync(join(project, 'check.mts'), "import { go } from '@routine/runtime';\nconst wrong: string = await go((n: number) => n, 1);\nexport { wrong };\n");
     const failed = await run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
     expect((failed as { stdout: string }).stdout).toMatch(/TS2322/);
-  });
+  }, 240_000);
+
+  it('run inline tasks under vitest, `await import()` in them included, with vitest as it comes', async () => {
+    writeFileSync(join(vitestProject, 'sum.test.mjs'), [
+      "import { expect, it } from 'vitest';",
+      "import { go } from '@routine/runtime';",
+      "it('runs on a worker', async () => {",
+      "  const task = async (a, b) => { const { current } = await import('@routine/runtime'); return [a + b, current().gid > 0]; };",
+      "  expect(String(task)).toContain('__vite_ssr_dynamic_import__');",
+      '  expect(await go(task, 1, 2)).toEqual([3, true]);',
+      '});',
+    ].join('\n'));
+    const { stdout } = await run(process.execPath, [join(vitestProject, 'node_modules/vitest/vitest.mjs'), 'run', 'sum.test.mjs'], {
+      cwd: vitestProject,
+      timeout: 120_000,
+      env: { ...process.env, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, NODE_ENV: undefined },
+    });
+    expect(stdout).toMatch(/1 passed/);
+  }, 180_000);
 
   it('install the routine command', async () => {
     const routine = join(project, 'node_modules/.bin/routine');
