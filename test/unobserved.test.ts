@@ -90,6 +90,36 @@ describe('failures nobody observes', () => {
     expect(rt.stats().errors).toBe(25);
   });
 
+  it('inside a task: a nested failure awaited later is not logged; one abandoned is, once its worker has nothing left to run', async () => {
+    const { logger, lines } = capturingLogger();
+    const rt = createRuntime({ workers: 1, logger });
+    const seen = await rt.go(async () => {
+      const { go } = await import('@routine/runtime');
+      const later = go(() => {
+        throw new Error('awaited later');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await go((n: number) => n, 1);
+      try {
+        await later;
+        return 'no failure';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(seen).toBe('awaited later');
+    const abandoned = await rt.go(async () => {
+      const { go } = await import('@routine/runtime');
+      return go(() => {
+        throw new Error('abandoned');
+      }).gid;
+    });
+    await expect.poll(() => lines.length, EVENTUALLY).toBe(1);
+    expect(lines[0]).toMatchObject({ gid: abandoned, worker: 0, msg: expect.stringMatching(/nobody awaited/) });
+    await rt.close();
+    expect(lines).toHaveLength(1);
+  });
+
   it('awaited, caught or read through result(), a failure is not logged', async () => {
     const { logger, lines } = capturingLogger();
     const rt = createRuntime({ workers: 2, logger });

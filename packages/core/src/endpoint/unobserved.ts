@@ -3,7 +3,8 @@
  * awaited: `const t = go(f); await other; await t`, or handles awaited one by one in a loop while
  * a later one has already failed. So a failure is reported only once nobody can observe it any
  * more: when its handle is garbage collected unobserved, or when the reporter is flushed (the
- * runtime closes, a worker stops, the main thread's event loop runs dry before exit).
+ * runtime closes, the main thread's event loop runs dry before exit, a worker has no task left
+ * that could observe it and parks).
  */
 import { isMainThread } from 'node:worker_threads';
 import { traceIdOfTask } from '../task/trace-id.js';
@@ -55,6 +56,7 @@ export class UnobservedReporter {
 
   /** Reports every failure still unobserved: nobody will look at them now. */
   flush(): void {
+    if (this.#pending.size === 0) return;
     for (const suspect of [...this.#pending]) this.report(suspect);
   }
 

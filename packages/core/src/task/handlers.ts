@@ -3,8 +3,8 @@
  * their place and is called exactly once per failure:
  *
  * - the error handler, for a task that threw or rejected (or timed out) and that nobody observed
- *   (no then, await or result()), once nobody can: its handle was collected, or its runtime
- *   closed (endpoint/unobserved.ts);
+ *   (no then, await or result()), once nobody can: its handle was collected, its runtime
+ *   closed, or its worker has nothing left to run (endpoint/unobserved.ts);
  * - the panic handler, for each task whose worker died under it (an uncaught error from a
  *   callback, process.exit, out of memory), observed or not: a dead worker is always news.
  *   A worker that dies running nothing is reported once with gid 0.
