@@ -7,6 +7,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+// npm would pack the `workspace:*` ranges between the packages as they are, and no install from a
+// registry could resolve them; pnpm turns them into versions.
+if (/^npm\//.test(process.env.npm_config_user_agent ?? '')) {
+  process.stderr.write('prepack: pack and publish the @routine packages with pnpm (npx -y pnpm@10 pack, or -r publish): npm would leave "workspace:*" in their dependencies\n');
+  process.exit(1);
+}
 const dir = process.cwd();
 const sources = readdirSync(join(dir, 'src'), { recursive: true })
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'));

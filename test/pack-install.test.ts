@@ -84,6 +84,14 @@ describe('the packed packages', () => {
     }
   });
 
+  it('refuse npm pack, which would leave workspace:* in them, saying to use pnpm', async () => {
+    const out = join(dir, 'npm');
+    mkdirSync(out);
+    const refused = await run('npm', ['pack', '--pack-destination', out], { cwd: join(root, 'packages', 'runtime'), timeout: 60_000 }).catch((error: { stderr: string; stdout: string }) => error);
+    expect(`${(refused as { stdout: string }).stdout}${(refused as { stderr: string }).stderr}`).toMatch(/pack and publish the @routine packages with pnpm/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('install without warnings and without esbuild (only .ts task modules need it)', () => {
     expect(install.stderr + install.stdout).not.toMatch(/WARN/);
     const installed = readdirSync(join(project, 'node_modules', '.pnpm'));
