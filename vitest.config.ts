@@ -7,6 +7,10 @@ export default defineConfig({
     // The JSON report lets .ci/run print a plain closing line of counts.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     hookTimeout: 30_000,
+    // Tests that fail tasks on purpose would otherwise fill stderr with routine's JSON log lines;
+    // those that check the logging pass a logger of their own (which keeps its own level) or set
+    // the variable themselves.
+    env: { ROUTINE_LOG_LEVEL: 'silent' },
     // Every file starts worker threads of its own; two files at a time keep a 2-core machine busy
     // without starving the timing-sensitive ones.
     pool: 'forks',

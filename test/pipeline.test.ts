@@ -96,7 +96,7 @@ describe('pipeline', () => {
   });
 
   it('refuses a pipeline with no stages, a duplicate stage, bad concurrency and non-iterables', async () => {
-    await expect(rt.pipeline().process([1])).rejects.toThrow(/no stages/);
+    await expect(rt.pipeline<number>().process([1])).rejects.toThrow(/no stages/);
     const p = rt.pipeline<number>().stage('a', work.inc);
     expect(() => p.stage('a', work.inc)).toThrow(/already has a stage named 'a'/);
     expect(() => p.stage('b', work.inc, { concurrency: 0 })).toThrow(InvalidArgumentError);

@@ -9,7 +9,7 @@ function fakeStream(isTTY: boolean) {
 describe("routine map's progress line", () => {
   it('shows records, rate, percent and ETA on a terminal, and clears itself', async () => {
     const { stream, writes } = fakeStream(true);
-    const progress = new Progress(() => ({ done: 5000, failed: 2, fraction: 0.25 }), stream);
+    const progress = new Progress(() => ({ done: 5000, failed: 2, total: 20_000 }), stream);
     await new Promise((resolve) => setTimeout(resolve, 450));
     progress.clear();
     const drawn = writes.filter((text) => text.includes('records'));
@@ -20,7 +20,7 @@ describe("routine map's progress line", () => {
 
   it('stays quiet when stderr is not a terminal', async () => {
     const { stream, writes } = fakeStream(false);
-    const progress = new Progress(() => ({ done: 1, failed: 0, fraction: undefined }), stream);
+    const progress = new Progress(() => ({ done: 1, failed: 0, total: undefined }), stream);
     await new Promise((resolve) => setTimeout(resolve, 300));
     progress.clear();
     expect(writes).toEqual([]);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `routine` command. */
+import { readFileSync } from 'node:fs';
 import { MAP_USAGE, parseMapArgs, UsageError } from './args.js';
 import { runBench } from './bench.js';
 import { ExitCode, runMap } from './map.js';
@@ -11,6 +12,7 @@ commands:
   bench [--rounds n] [--threads n] [--only a,b]
                               the side-by-side benchmark against piscina, tinypool, workerpool, poolifier
   help                        this text
+  --version                   the version of routine
 
 'routine map --help' explains map's options.`;
 
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench':
       return runBench(rest);
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version()}\n`);
+      return ExitCode.ok;
     case undefined:
     case 'help':
     case '--help':
@@ -36,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 try {

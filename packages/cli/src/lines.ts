@@ -1,6 +1,7 @@
 /**
- * JSON Lines input: one line at a time from a file or stdin, with its 1-based number and the bytes
- * read so far, read only as fast as the caller asks (so memory stays flat on any input size).
+ * JSON Lines input: one line at a time from a file or stdin, with its 1-based number, read only
+ * as fast as the caller asks (so memory stays flat on any input size). For a file it estimates
+ * how many lines there are in all, from the size of the file and of the lines taken so far.
  * Lines are split on the newline byte, which never occurs inside a multi-byte UTF-8 character.
  */
 import { createReadStream } from 'node:fs';
@@ -14,9 +15,11 @@ export interface Line {
 
 export interface Input {
   lines: AsyncGenerator<Line, void, undefined>;
-  /** Total bytes when known (a regular file), for the progress bar's ETA. */
-  totalBytes: number | undefined;
-  bytesRead(): number;
+  /**
+   * For a regular file, the lines it holds in all, estimated from the lines taken so far (their
+   * average length); undefined for a pipe, or before the first line.
+   */
+  estimatedLines(): number | undefined;
   close(): void;
 }
 
@@ -34,30 +37,36 @@ export async function openInput(path: string | undefined): Promise<Input> {
     if (info.isFile()) totalBytes = info.size;
     stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   }
-  let bytes = 0;
+  // Bytes and count of the lines handed out, not of the chunks read ahead of them.
+  let taken = 0;
+  let number = 0;
   async function* lines(): AsyncGenerator<Line, void, undefined> {
     // A line longer than a chunk arrives in pieces; they are joined once, when its newline comes,
     // so reading it costs its length and not its length times the number of pieces.
     let pieces: Buffer[] = [];
-    let number = 0;
+    let pending = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
       let start = 0;
       for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
         const piece = chunk.subarray(start, end);
         const whole = pieces.length === 0 ? piece : Buffer.concat([...pieces, piece]);
         pieces = [];
+        taken += pending + end + 1 - start;
+        pending = 0;
         start = end + 1;
         yield { number: ++number, text: withoutCarriageReturn(whole.toString('utf8')) };
       }
-      if (start < chunk.length) pieces.push(chunk.subarray(start));
+      if (start < chunk.length) {
+        pieces.push(chunk.subarray(start));
+        pending += chunk.length - start;
+      }
     }
+    taken += pending;
     if (pieces.length > 0) yield { number: ++number, text: withoutCarriageReturn(Buffer.concat(pieces).toString('utf8')) };
   }
   return {
     lines: lines(),
-    totalBytes,
-    bytesRead: () => bytes,
+    estimatedLines: () => (totalBytes === undefined || taken === 0 ? undefined : Math.max(number, Math.round((number * totalBytes) / taken))),
     close: () => stream.destroy(),
   };
 }

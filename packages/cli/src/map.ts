@@ -58,7 +58,7 @@ export async function runMap(args: MapArgs): Promise<number> {
   const progress = new Progress(() => ({
     done: records,
     failed,
-    fraction: input.totalBytes ? input.bytesRead() / input.totalBytes : undefined,
+    total: input.estimatedLines(),
   }));
   const fail = (line: number, message: string): void => {
     failed++;
@@ -161,11 +161,17 @@ export async function runMap(args: MapArgs): Promise<number> {
     progress.clear();
     const seconds = (performance.now() - started) / 1000;
     const stoppedBy = interrupted ? 'interrupt' : halted ? 'failure' : undefined;
-    process.stderr.write(`${summary({ records, failed, written: output.written, seconds, stoppedBy }, stats)}\n`);
+    if (!readerLeft(output)) process.stderr.write(`${summary({ records, failed, written: output.written, seconds, stoppedBy }, stats)}\n`);
   }
+  // `routine map ... | head`: the reader has what it wanted, so stop as quietly as cat would.
+  if (readerLeft(output)) return ExitCode.ok;
   if (output.error) throw new Error(`cannot write results: ${output.error.message}`);
   if (interrupted) return ExitCode.interrupted;
   return failed > 0 ? ExitCode.recordsFailed : ExitCode.ok;
+}
+
+function readerLeft(output: Output): boolean {
+  return (output.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
 /** The module before the output, so a refused module leaves an existing --out file as it was. */

@@ -1,6 +1,8 @@
 /**
  * The progress line on a terminal: records done, rate, and (for a file) percent and ETA, redrawn
  * a few times a second on stderr. Off when stderr is not a terminal, so piped runs stay quiet.
+ * Percent and ETA follow records done against the records expected in all: reading runs ahead of
+ * the work (by up to a whole chunk), so bytes read would show a small input done from the start.
  */
 const REDRAW_MS = 200;
 const BAR = 24;
@@ -13,7 +15,7 @@ export class Progress {
   #shown = false;
 
   constructor(
-    readonly status: () => { done: number; failed: number; fraction: number | undefined },
+    readonly status: () => { done: number; failed: number; total: number | undefined },
     stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.#stream = stream;
@@ -29,10 +31,11 @@ export class Progress {
   }
 
   #draw(): void {
-    const { done, failed, fraction } = this.status();
+    const { done, failed, total } = this.status();
+    const fraction = total === undefined || total === 0 ? undefined : Math.min(1, done / total);
     const seconds = (performance.now() - this.#started) / 1000;
     const rate = done / Math.max(seconds, 1e-3);
-    let text = `${formatCount(done)} records  ${formatCount(Math.round(rate))}/s`;
+    let text = `${plural(done, 'record')}  ${formatCount(Math.round(rate))}/s`;
     if (failed > 0) text += `  ${formatCount(failed)} failed`;
     if (fraction !== undefined && fraction > 0) {
       const filled = Math.min(BAR, Math.round(fraction * BAR));
@@ -46,6 +49,11 @@ export class Progress {
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** `1 record`, `2 records`, `1,000 records`. */
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function formatDuration(seconds: number): string {

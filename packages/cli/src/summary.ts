@@ -1,6 +1,6 @@
 /** The closing line of `routine map` on stderr: how many records, how fast, how busy the workers were. */
 import type { StatsSnapshot } from '@routine/runtime';
-import { formatCount } from './progress.js';
+import { formatCount, plural } from './progress.js';
 
 export interface Totals {
   records: number;
@@ -21,8 +21,4 @@ export function summary(totals: Totals, stats: StatsSnapshot): string {
     `${formatCount(written)} written, ${seconds.toFixed(2)} s, ${formatCount(Math.round(records / Math.max(seconds, 1e-3)))} records/s, ` +
     `${plural(stats.workers.length, 'worker')} at ${(utilization * 100).toFixed(0)}% utilization, peak RSS ${peakRssMb.toFixed(0)} MB`
   );
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -10,7 +10,7 @@
  */
 export {
   go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany, map,
-  group, createScheduler, pipeline, createManager, stats, dump, toPrometheus,
+  group, createScheduler, pipeline, createManager, stats, dump, toPrometheus, type Go,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
 export { type ItemFn, type MapOptions } from './api/map.js';
@@ -29,7 +29,7 @@ export {
   type BackgroundWorkerOptions, type BackgroundWorkerStatus,
 } from './long-lived/background.js';
 export { Scheduler, type SchedulerOptions, type JobStatus } from './long-lived/scheduler.js';
-export { Pipeline, type PipelineOptions, type StageOptions } from './long-lived/pipeline.js';
+export { Pipeline, type PipelineOptions, type StageOptions, type UnsetInput } from './long-lived/pipeline.js';
 export { Manager, errGoroutineStopped, type ManagerOptions } from './long-lived/manager.js';
 export {
   waitGroup, WaitGroup, tasks, type TaskFn, type TaskModule, type Task, type Result, transfer,

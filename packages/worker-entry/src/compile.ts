@@ -6,7 +6,7 @@
  * finds the runtime this worker runs. Module exports are imported by URL; TypeScript modules go
  * through the esbuild hooks in ts-hooks.ts, registered the first time one is needed.
  */
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { CodeKind, type CodeTable } from '@routine/core';
 
 export type AnyFn = (...args: unknown[]) => unknown;
@@ -62,7 +62,8 @@ async function loadExport(text: string): Promise<Compiled> {
   const url = text.slice(0, hash);
   const exportName = text.slice(hash + 1);
   if (TS_MODULE.test(url) && !tsHooksRegistered) {
-    register(new URL('./ts-hooks.js', import.meta.url));
+    nodeModule.register(new URL('./ts-hooks.js', import.meta.url));
+    enableSourceMaps();
     tsHooksRegistered = true;
   }
   const namespace = (await import(url)) as Record<string, unknown>;
@@ -75,6 +76,16 @@ async function loadExport(text: string): Promise<Compiled> {
     );
   }
   return describe(fn as AnyFn);
+}
+
+/**
+ * Stack traces of a compiled module then name its .ts lines, without --enable-source-maps: with
+ * module.setSourceMapsSupport where Node has it (22.14+, 23.7+), else process.setSourceMapsEnabled.
+ */
+function enableSourceMaps(): void {
+  const setSupport = (nodeModule as { setSourceMapsSupport?: (enabled: boolean) => void }).setSourceMapsSupport;
+  if (setSupport) setSupport(true);
+  else process.setSourceMapsEnabled(true);
 }
 
 function describe(fn: AnyFn): Compiled {

@@ -508,6 +508,9 @@ export class Executor {
     const { submissions, ownInbox, endpoint } = this.#parts;
     const workBell = submissions.dataBell;
     if (this.#idle()) {
+      // Parked, it runs no callbacks (no collector's either): with no task left here to observe
+      // them, the failures nobody observed are reported now.
+      endpoint.reportUnobserved();
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
       return;
     }

@@ -4,8 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, traceIdOfTask, WORKER_READY, WorkerWord, type WorkerBoot,
+  adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
+  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -13,6 +13,7 @@ import { Executor } from './executor.js';
 installToolchainHelpers();
 
 const boot = workerData as WorkerBoot;
+logTo((line) => boot.log.postMessage(line), boot.logLevel);
 adoptGidCounter(boot.gidCounter);
 const thread = 1 + boot.index;
 const control = new ControlClient(boot.control, boot.parcels);
@@ -30,7 +31,7 @@ const connection = connect({
   onDeadline: (gid, timeoutMs) => control.watchDeadline(gid, timeoutMs),
   onAbort: (gid) => control.abortTask(gid),
   safePoint,
-  onUnobserved: (error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)),
+  onUnobserved: (error, gid, traceId) => reportUnobserved(routineLogger(), error, gid, traceId),
 });
 setWorkerEndpoint(connection.endpoint);
 if (boot.setup) await import(boot.setup);
@@ -47,8 +48,10 @@ await new Executor({
   timer: boot.metrics ? new TaskTimer(boot.buffer, boot.layout.statsBlocks[thread]) : undefined,
   safePoint,
 }).run();
+connection.endpoint.reportUnobserved();
 boot.control.close();
 boot.parcels.close();
+boot.log.close();
 
 /**
  * esbuild-based toolchains (tsx, vitest, esbuild's keepNames) wrap named functions in `__name`

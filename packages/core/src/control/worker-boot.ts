@@ -1,6 +1,7 @@
 /** What the main thread hands each worker when it starts it. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Layout } from '../memory/layout.js';
+import type { LogLevel } from '../task/routine-logger.js';
 
 export interface WorkerBoot {
   buffer: SharedArrayBuffer;
@@ -18,6 +19,9 @@ export interface WorkerBoot {
   metrics: boolean;
   /** Module imported before the worker takes tasks. */
   setup?: string;
+  /** Where the worker posts each line routine logs there, one JSON line a message, and from which level. */
+  log: MessagePort;
+  logLevel: LogLevel;
 }
 
 /**

@@ -62,8 +62,8 @@ export interface EndpointParts {
   gids: GidSource;
   parcels: ParcelClient;
   maxQueue: number;
-  /** Called for a failure nobody observed by the time it settled. */
-  onUnobserved(error: Error, task: TaskHandle<unknown>): void;
+  /** A failure nobody observed, reported once nobody can (unobserved.ts). */
+  onUnobserved(error: Error, gid: number, traceId: string): void;
   /** Called when a task a worker had already claimed passes its deadline: stop it for real. */
   onExpired?(gid: number): void;
   /** Called when a task a worker has already claimed is cancelled: abort its signal there. */
@@ -313,6 +313,17 @@ export class Endpoint {
   /** Settles a task from a completion that did not come through the inbox (a crash). */
   settleExternally(ticket: number, gid: number, outcome: number, value: unknown): void {
     this.#settle(ticket, gid, outcome, value);
+  }
+
+  /** Whether pending task `gid` (at `ticket`) has been observed by its caller. */
+  observed(ticket: number, gid: number): boolean {
+    const task = this.#pending[ticket];
+    return task !== undefined && task.gid === gid && task.observed;
+  }
+
+  /** Reports the failures nobody observed yet: the runtime or the worker is stopping. */
+  reportUnobserved(): void {
+    this.#unobserved.flush();
   }
 
   /** Fails every task still pending here (terminate): asked for, so not logged as unobserved. */

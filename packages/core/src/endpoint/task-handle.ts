@@ -1,13 +1,14 @@
 /**
  * The handle `go` returns. It is thenable but not a Promise: no promise (and so no possible
  * unhandled rejection) exists until someone observes the task with `then`, `await` or `result()`.
- * A failure nobody observed by the time it settles is reported to the thread's unobserved-failure
- * handler instead (logged with gid and stack, and counted).
+ * A failure nobody observes is reported to the thread's unobserved-failure handler instead
+ * (logged with gid and stack), once nobody can observe it any more (see unobserved.ts).
  */
 import type { Detached } from '../codec/codec.js';
 import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
 import type { Delay } from '../sync/delay.js';
+import type { Suspect } from './unobserved.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -21,6 +22,10 @@ export interface Task<R> extends PromiseLike<R> {
   cancel(reason?: unknown): void;
   /** Settles with the outcome; never rejects. */
   result(): Promise<Result<R>>;
+  /** As a Promise's: observes the task. */
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>;
+  /** As a Promise's: observes the task, and rejects as it does. */
+  finally(onFinally?: (() => void) | null): Promise<R>;
 }
 
 const PENDING = 0;
@@ -59,6 +64,8 @@ export class TaskHandle<R> implements Task<R> {
   batch = false;
   /** For a handle made before its task (a group member): the task, once started. */
   delegate: Task<unknown> | undefined = undefined;
+  /** Set when it failed unobserved: observing it now takes back the report. */
+  suspect: Suspect | undefined = undefined;
   #onSettled: (() => void)[] | undefined;
   #state = PENDING;
   /** The value or the error, once settled. */
@@ -98,7 +105,6 @@ export class TaskHandle<R> implements Task<R> {
   }
 
   result(): Promise<Result<R>> {
-    this.#observed = true;
     return this.#promiseOf().then(
       (value) => ({ ok: true as const, value }),
       (error: Error) => ({ ok: false as const, error }),
@@ -127,7 +133,10 @@ export class TaskHandle<R> implements Task<R> {
   }
 
   #promiseOf(): Promise<R> {
-    this.#observed = true;
+    if (!this.#observed) {
+      this.#observed = true;
+      if (this.suspect) this.suspect.reporter.clear(this.suspect);
+    }
     if (this.#promise) return this.#promise;
     if (this.#state !== PENDING) {
       this.#promise = this.#state === FULFILLED ? Promise.resolve(this.#outcome as R) : Promise.reject(this.#outcome);

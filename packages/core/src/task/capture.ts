@@ -17,6 +17,8 @@
 import type { Node } from 'acorn';
 import { lazyRequire } from '../lazy-require.js';
 import { InvalidArgumentError, TaskCaptureError } from './errors.js';
+import { sourceUrlOf } from './task-origin.js';
+import { withoutViteImports } from './vite-imports.js';
 
 // Loaded at the first inline task this thread checks, not when routine is imported: a worker, and
 // a program that runs only module tasks, never load them.
@@ -47,22 +49,27 @@ const SAME_ON_EVERY_THREAD = new Set([
 
 const prepared = new Map<string, string>();
 
-/** An expression that evaluates to the function, for `(0, eval)(expression)` on a worker. */
+/**
+ * An expression that evaluates to the function, for `(0, eval)(expression)` on a worker, ending
+ * with a sourceURL that names it in stack traces (task-origin.ts).
+ */
 export function inlineSource(fn: (...args: never[]) => unknown): string {
-  const source = Function.prototype.toString.call(fn);
-  const cached = prepared.get(source);
+  const written = Function.prototype.toString.call(fn);
+  const cached = prepared.get(written);
   if (cached !== undefined) return cached;
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(written)) {
     throw new InvalidArgumentError(
-      `a native or bound function cannot run as a task (its source is not available): ${source.slice(0, 60)}. ` +
+      `a native or bound function cannot run as a task (its source is not available): ${written.slice(0, 60)}. ` +
         'Wrap it in an arrow function that calls it with its arguments, or export it from a module and use tasks(url).',
     );
   }
+  const source = withoutViteImports(written);
   const expression = compilableExpression(source);
   const captured = [...new Set(freeVariables(expression))].filter((name) => !SAME_ON_EVERY_THREAD.has(name) && !WORKER_PROVIDED.has(name));
-  if (captured.length > 0) throw new TaskCaptureError(captured, source, captured.filter((name) => name in globalThis));
-  prepared.set(source, expression);
-  return expression;
+  if (captured.length > 0) throw new TaskCaptureError(captured, written, captured.filter((name) => name in globalThis));
+  const shipped = expression + sourceUrlOf(fn);
+  prepared.set(written, shipped);
+  return shipped;
 }
 
 /** Arrow functions and function expressions parse as they are; object methods need a wrapper. */

@@ -3,7 +3,8 @@
  * their place and is called exactly once per failure:
  *
  * - the error handler, for a task that threw or rejected (or timed out) and that nobody observed
- *   by the next macrotask (no then, await or result());
+ *   (no then, await or result()), once nobody can: its handle was collected, its runtime
+ *   closed, or its worker has nothing left to run (endpoint/unobserved.ts);
  * - the panic handler, for each task whose worker died under it (an uncaught error from a
  *   callback, process.exit, out of memory), observed or not: a dead worker is always news.
  *   A worker that dies running nothing is reported once with gid 0.
@@ -49,11 +50,16 @@ export function reportUnobserved(log: Logger, error: Error, gid: number, traceId
   callSafely(log, 'error', gid, () => errorHandler!(error, gid));
 }
 
-/** A worker died, failing the tasks `gids` it was running; `describe` is the default log line. */
-export function reportPanic(log: Logger, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
+/**
+ * A worker died, failing the tasks `gids` it was running; `describe` is the default log line, at
+ * warn when every one of those tasks is `handled` by its caller (goWithRecover, result(), an
+ * await), at error otherwise.
+ */
+export function reportPanic(log: Logger, handled: boolean, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
   if (!panicHandler) {
     const [fields, message] = describe();
-    log.error(fields, message);
+    if (handled) log.warn(fields, message);
+    else log.error(fields, message);
     return;
   }
   const stack = value instanceof Error ? (value.stack ?? String(value)) : '';

@@ -13,7 +13,7 @@ import type { Result, Task, TaskFn } from '@routine/core';
 import { defaultRuntime, here } from '../dispatch/default-runtime.js';
 import type { RunningTask } from '../dispatch/dump.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
-import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
+import { Pipeline, type PipelineOptions, type UnsetInput } from '../long-lived/pipeline.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
 import { withOptionsOn, type GoOptions } from './go.js';
 import { Group, type GroupOptions } from './group.js';
@@ -44,7 +44,14 @@ function goWith(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, 
  * (QueueFullError) or a closed runtime (RuntimeClosedError). Inside a task it starts a nested
  * task on the same runtime, with the caller as its parent.
  */
-export const go: typeof goFn & { with: typeof goWith } = Object.assign(goFn, { with: goWith });
+export const go: Go = Object.assign(goFn, { with: goWith });
+
+/** The type of `go`: a function, with `go.with(options)` beside it. */
+export interface Go {
+  <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R>;
+  /** `go` with options: `go.with({ signal, timeoutMs, name })(fn, ...args)`. */
+  with(options: GoOptions): <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A) => Task<R>;
+}
 
 /**
  * `go` with a deadline: the task rejects with TimeoutError `ms` after it was started. A task still
@@ -128,8 +135,8 @@ export function createScheduler(options?: SchedulerOptions): Scheduler {
   return new Scheduler(options, here);
 }
 
-/** A pipeline with no stages yet, on this thread's runtime. */
-export function pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+/** A pipeline with no stages yet, on this thread's runtime; its input type is its first stage's, or `In`. */
+export function pipeline<In = UnsetInput>(options?: PipelineOptions): Pipeline<In, In> {
   return new Pipeline<In, In>(options, here);
 }
 

@@ -15,12 +15,13 @@
  * with the CancelledError or TimeoutError that ended it.
  */
 import {
-  Admission, CancelledError, InvalidArgumentError, PendingCount, type Submitter, type Task, type TaskFn, type TaskHandle,
+  Admission, CancelledError, InvalidArgumentError, PendingCount, type Result, type Submitter, type Task, type TaskFn, type TaskHandle,
   TimeoutError, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
 import { checkTimeout } from './timeout.js';
 
+/** Options of `group()`. */
 export interface GroupOptions {
   /** Members running at once; default Infinity. */
   limit?: number;
@@ -36,6 +37,7 @@ interface Waiting {
   args: unknown[];
 }
 
+/** Tasks started and waited for together, like Go's errgroup: the first failure cancels the others (unless `collectErrors`), `wait()` resolves once all settled. Make one with `group()` or `runtime.group()`. */
 export class Group {
   readonly #failFast: boolean;
   readonly #controller = new AbortController();
@@ -94,7 +96,7 @@ export class Group {
   }
 
   /** As `go`, but the member's outcome as a Result; it never rejects. */
-  goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<{ ok: true; value: R } | { ok: false; error: Error }> {
+  goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
     return this.go(fn, ...args).result();
   }
 

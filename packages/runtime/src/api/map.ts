@@ -8,6 +8,7 @@ import {
 } from '@routine/core';
 import { checkTimeout } from './timeout.js';
 
+/** Options for `map()`: how many items go in one task, and how to stop it. */
 export interface MapOptions {
   /** Items per task. Default: the items spread over eight chunks per worker, at most 16384 each. */
   chunk?: number;

@@ -1,5 +1,6 @@
 import { routineLogger, type Submitter, type Task } from '@routine/core';
 
+/** Called with the error and gid of a failed `goMust` task; the default exits the process with code 1. */
 export type FatalHandler = (error: Error, gid: number) => void;
 
 let onFatal: FatalHandler = () => process.exit(1);

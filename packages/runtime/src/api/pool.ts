@@ -10,19 +10,27 @@ import {
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { deferredHandle, startDeferred } from './deferred.js';
 
+/** Options of `createPool()`. */
 export interface PoolOptions {
+  /** The name `getPool(name)` finds it by; unique among live pools. */
   name: string;
+  /** Tasks of this pool running at once (its share of the runtime's workers). */
   workers: number;
   /** Tasks allowed to wait for a free worker; default 2 * workers. */
   queue?: number;
 }
 
+/** Counts of one pool, from `pool.stats()`. */
 export interface PoolStats {
+  /** Tasks that finished with a value. */
   completed: number;
+  /** Tasks running now. */
   active: number;
+  /** Tasks waiting for a free place in the pool. */
   queued: number;
   /** Errors, panics and timeouts. */
   failed: number;
+  /** The pool's `workers` option: tasks it runs at once. */
   workers: number;
 }
 
@@ -34,7 +42,9 @@ interface Waiting {
 
 const pools = new Map<string, Pool>();
 
+/** A named limit on how many tasks run at once, on a runtime's workers; tasks beyond it wait in the pool's own line. Make one with `createPool()`. */
 export class Pool {
+  /** The name it was created with. */
   readonly name: string;
   readonly #runtime: Runtime;
   readonly #capacity: number;
@@ -126,6 +136,7 @@ export class Pool {
     });
   }
 
+  /** Counts of this pool's tasks: completed, failed, running and waiting. */
   stats(): PoolStats {
     const stats = this.#runtime.stats();
     return {

@@ -10,11 +10,13 @@ import {
 /** Loaded at the first retry or breaker, not when routine is imported. */
 const cockatiel = lazyRequire<typeof import('cockatiel')>(import.meta.url, 'cockatiel');
 
+/** How `goWithRetry` retries a failed task. */
 export interface RetryOptions {
   /** Further attempts after the first failure. */
   retries: number;
   /** Wait before the first retry; later ones wait the same (fixed) or double (exponential). */
   delayMs: number;
+  /** `fixed` (default): every retry waits `delayMs`; `exponential`: each waits twice the one before. */
   backoff?: 'fixed' | 'exponential';
   /** Aborting it stops retrying and cancels the attempt in flight. */
   signal?: AbortSignal;
@@ -47,6 +49,7 @@ export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptio
   }
 }
 
+/** How `configureCircuitBreaker` opens and closes a named circuit. */
 export interface BreakerOptions {
   /** Consecutive failures that open the circuit; default 5. */
   threshold?: number;

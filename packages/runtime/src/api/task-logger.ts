@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { currentContext, routineLogger, tracePassedOn } from '@routine/core';
 
+/** The logger for code in a task: routine's logger with the task's gid, parent gid, trace id and name bound. Outside a task, routine's own logger. On a worker its lines go to the runtime's logger. */
 export function logger(): Logger {
   const context = currentContext();
   if (!context) {

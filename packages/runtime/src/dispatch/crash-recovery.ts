@@ -60,9 +60,10 @@ export class Recovery {
   /**
    * Handles every task worker `index` held. `stoppedGid` names the task it was terminated to stop
    * (a timeout): that one is no panic, and its submitter has already settled it. Returns the gids
-   * of the tasks that failed with WorkerCrashError.
+   * of the tasks that failed with WorkerCrashError, and whether their callers on this thread all
+   * handle the failure (goWithRecover, result(), an await): then the death is less news.
    */
-  recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): number[] {
+  recover(index: number, cause: unknown, exitCode: number, stoppedGid?: number): { panics: number[]; handled: boolean } {
     const { layout, i32, tables } = this.#parts;
     // The dead worker's blocks have no writer until its replacement starts, so we may write them.
     const counters = new CounterBlock(i32.buffer as SharedArrayBuffer, layout.statsBlocks[1 + index]);
@@ -82,6 +83,7 @@ export class Recovery {
       wakeAll(this.#parts.submissions.dataBell);
     }
     const panics: number[] = [];
+    let handled = true;
     for (const { entry, state, i32: table, f64 } of tables.claimsOf(index)) {
       const record = recordOf(table, entry);
       const gid = gidOf(f64, entry);
@@ -102,13 +104,15 @@ export class Recovery {
         continue;
       }
       panics.push(gid);
+      const mine = replyOf(record, 0) === 0 && replyGenerationOf(record, 0) === 0;
+      if (!mine || !this.#parts.endpoint.observed(ticketOf(record, 0), gid)) handled = false;
       const reason = cause instanceof Error ? cause.message : `it exited with code ${exitCode}`;
       const error = new WorkerCrashError(`worker ${index} died while running task ${gid}: ${reason}`, { cause, gid });
       if (cause === undefined) error.exitCode = exitCode;
       this.#deferred.wait({ record, gid, crash: { error } });
     }
     this.retry();
-    return panics;
+    return { panics, handled: handled && panics.length > 0 };
   }
 
   /**

@@ -8,6 +8,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 
 let shared: Runtime | undefined;
 
+/** The main thread's runtime, created on first use with the default options; the free functions run on it. */
 export function defaultRuntime(): Runtime {
   if (workerEndpoint()) {
     throw new InvalidArgumentError(

@@ -8,13 +8,19 @@ import {
   traceAt,
 } from '@routine/core';
 
+/** A task running now, as `runtime.dump()` reports it. */
 export interface RunningTask {
+  /** The task's gid. */
   gid: number;
+  /** The gid of the task that started it; 0 for one started on the main thread. */
   parentGid: number;
+  /** The trace it belongs to. */
   traceId: string;
+  /** Its name, when started with `go.with({ name })`. */
   name?: string;
   /** Index of the worker running it. */
   worker: number;
+  /** How long it has been running. */
   runningForMs: number;
 }
 

@@ -2,8 +2,9 @@
 import { availableParallelism } from 'node:os';
 import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { got, InvalidArgumentError, type LayoutOptions, moduleUrlOf } from '@routine/core';
+import { envLogLevel, got, InvalidArgumentError, type LayoutOptions, LOG_LEVELS, type LogLevel, moduleUrlOf } from '@routine/core';
 
+/** Options of `createRuntime()`; each one left out has the default its comment gives. */
 export interface RuntimeOptions {
   /** Worker threads; default `os.availableParallelism()`. */
   workers?: number;
@@ -11,8 +12,17 @@ export interface RuntimeOptions {
   queueCapacity?: number;
   /** Tasks allowed to wait behind a full ring; beyond it `go` throws QueueFullError. Default Infinity. */
   maxQueue?: number;
-  /** Where routine logs (unobserved failures, worker deaths); default pino on stderr. */
+  /**
+   * Where routine logs (unobserved failures, worker deaths, and `logger()` in tasks: what the
+   * workers log comes here too, with a `worker` field); default pino on stderr.
+   */
   logger?: Logger;
+  /**
+   * The level routine logs at, workers included: `fatal`, `error`, `warn`, `info`, `debug`,
+   * `trace` or `silent`. Default: the level of `logger` when one is given, else the
+   * ROUTINE_LOG_LEVEL environment variable, else `info`.
+   */
+  logLevel?: LogLevel;
   /** Module imported once in every worker before it takes tasks. */
   workerSetup?: string | URL;
   /** Per-worker V8 heap limits; a worker that exceeds them dies and its task fails as a panic. */
@@ -43,6 +53,10 @@ export interface ResolvedOptions {
   layout: LayoutOptions;
   maxQueue: number;
   logger?: Logger;
+  /** The level asked for (option or environment), if it differs from the logger's own. */
+  logLevel?: LogLevel;
+  /** The level the workers log at: lines below it are not even posted. */
+  workerLogLevel: LogLevel;
   workerSetup?: string;
   resourceLimits?: ResourceLimits;
   execArgv?: string[];
@@ -56,7 +70,7 @@ const FIXED_CLAIM_SLOTS = 64;
 const MAX_TASKS_PER_WORKER = 1 << 20;
 
 const KNOWN_OPTIONS = new Set<string>([
-  'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
+  'workers', 'queueCapacity', 'maxQueue', 'logger', 'logLevel', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
   'maxTasksPerWorker',
 ] satisfies (keyof RuntimeOptions)[]);
 
@@ -106,6 +120,20 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     throw new InvalidArgumentError(`logger must be a pino logger (an object with error() and child()), ${got(logger)}`);
   }
   if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
+  if (options.logLevel !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(options.logLevel)) {
+    throw new InvalidArgumentError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, ${got(options.logLevel)}`);
+  }
+  let fromEnv: LogLevel | undefined;
+  try {
+    fromEnv = envLogLevel();
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}. Unset it or pick a level`);
+  }
+  // A logger given keeps its own level unless logLevel says otherwise; the environment sets only routine's own.
+  const logLevel = options.logLevel ?? (logger ? undefined : fromEnv);
+  const loggerLevel = logger ? (logger.level as LogLevel) : 'info';
+  // A custom level of the logger's own: let every line through and let the logger decide.
+  const workerLogLevel = logLevel ?? ((LOG_LEVELS as readonly string[]).includes(loggerLevel) ? loggerLevel : 'trace');
   const maxTasksPerWorker = options.maxTasksPerWorker ?? 1 << 16;
   if (!Number.isInteger(maxTasksPerWorker) || maxTasksPerWorker < 1 || maxTasksPerWorker > MAX_TASKS_PER_WORKER) {
     throw new InvalidArgumentError(`maxTasksPerWorker must be a whole number from 1 to ${MAX_TASKS_PER_WORKER}, ${got(maxTasksPerWorker)}`);
@@ -124,6 +152,8 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     },
     maxQueue,
     logger,
+    logLevel,
+    workerLogLevel,
     workerSetup: workerSetup === undefined ? undefined : moduleUrlOf(workerSetup, 'workerSetup'),
     resourceLimits: resourceLimits && { ...resourceLimits },
     execArgv: execArgv && [...execArgv],

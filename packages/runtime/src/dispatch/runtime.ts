@@ -11,12 +11,13 @@ import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
+  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
 } from '@routine/core';
 import { availableParallelism } from 'node:os';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
+import { WorkerLogs } from './worker-logs.js';
 import { checkTimeout } from '../api/timeout.js';
 import { withOptionsOn, type GoOptions } from '../api/go.js';
 import { Group, type GroupOptions } from '../api/group.js';
@@ -28,7 +29,7 @@ import { type ItemFn, mapOn, type MapOptions } from '../api/map.js';
 import { readDump, type RunningTask } from './dump.js';
 import { START_ATTEMPTS, WorkerPool } from './worker-pool.js';
 import { Scheduler, type SchedulerOptions } from '../long-lived/scheduler.js';
-import { Pipeline, type PipelineOptions } from '../long-lived/pipeline.js';
+import { Pipeline, type PipelineOptions, type UnsetInput } from '../long-lived/pipeline.js';
 import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
@@ -40,6 +41,7 @@ const OVERFLOW_POLL_MS = 1;
 const MAIN_SPIN_MIN = 20;
 const MAIN_SPIN_MAX = 1000;
 
+/** One shared buffer and a fixed pool of worker threads, with every free function (`go`, `group`, `timeout`, ...) as a method. Make one with `createRuntime()`; the free functions use `defaultRuntime()`. */
 export class Runtime {
   readonly #options: ResolvedOptions;
   readonly #layout: Layout;
@@ -64,10 +66,12 @@ export class Runtime {
   /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
   #grace: Delay | undefined;
   #cut = false;
+  #logger: Logger | undefined;
+  readonly #logs = new WorkerLogs(() => this.#log());
 
   constructor(options?: RuntimeOptions) {
     this.#options = resolveOptions(options);
-    if (this.#options.logger) setLogger(this.#options.logger);
+    if (this.#options.logger) setLogger(this.#log());
     this.#layout = planLayout(this.#options.layout);
     this.#mainSpin = availableParallelism() > this.#layout.workers ? new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX) : undefined;
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
@@ -80,7 +84,7 @@ export class Runtime {
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
       metrics: this.#options.metrics,
-      onUnobserved: (error, task) => reportUnobserved(this.#log(), error, task.gid, traceIdOfTask(task)),
+      onUnobserved: (error, gid, traceId) => reportUnobserved(this.#log(), error, gid, traceId),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -112,6 +116,8 @@ export class Runtime {
       resourceLimits: this.#options.resourceLimits,
       execArgv: this.#options.execArgv,
       env: this.#options.env,
+      logs: this.#logs,
+      logLevel: this.#options.workerLogLevel,
       onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
       onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
@@ -138,9 +144,13 @@ export class Runtime {
     });
   }
 
-  /** The logger given to createRuntime, else routine's own, made on first use. */
+  /** The logger given to createRuntime, else routine's own, made on first use; at logLevel if one was asked for. */
   #log(): Logger {
-    return this.#options.logger ?? routineLogger();
+    if (this.#logger) return this.#logger;
+    const base = this.#options.logger ?? routineLogger();
+    const level = this.#options.logLevel;
+    this.#logger = level === undefined || level === base.level ? base : base.child({}, { level });
+    return this.#logger;
   }
 
   /** Worker threads in the pool. */
@@ -177,22 +187,27 @@ export class Runtime {
     return new Group(options, this);
   }
 
+  /** As `go`, but settles with a Result and never rejects, even when the worker dies. */
   goWithRecover<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Promise<Result<R>> {
     return recoverOn(this, fn, args);
   }
 
+  /** As `go`; `cleanup` runs on this thread once the task settles, whatever the outcome. */
   goWithCleanup<A extends unknown[], R>(fn: TaskFn<A, R>, cleanup: () => void, ...args: A): Task<R> {
     return cleanupOn(this, fn, cleanup, args);
   }
 
+  /** Runs the task, and runs it again after a failure, up to `options.retries` more times. */
   goWithRetry<A extends unknown[], R>(fn: TaskFn<A, R>, options: RetryOptions, ...args: A): Promise<R> {
     return retryOn(this, fn, options, args);
   }
 
+  /** Runs the task through the circuit named `name`: refused at once with BrokenCircuitError while it is open. */
   goWithCircuitBreaker<A extends unknown[], R>(name: string, fn: TaskFn<A, R>, ...args: A): Promise<R> {
     return breakerOn(this, name, fn, args);
   }
 
+  /** As `go`; a failure is logged at fatal and handed to the fatal handler (default: exit with code 1). */
   goMust<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
     return mustOn(this, fn, args);
   }
@@ -202,18 +217,22 @@ export class Runtime {
     return mapOn(this, fn, items, options);
   }
 
+  /** Starts `count` tasks, `fn(id)` for id 0 to count - 1. */
   spawnMany<R>(count: number, fn: TaskFn<[id: number], R>): Task<R>[] {
     return spawnManyOn(this, count, fn);
   }
 
+  /** Waits for every task and resolves with their Results, in order; never rejects. */
   awaitAll<R>(tasks: readonly Task<R>[]): Promise<Result<R>[]> {
     return awaitAll(tasks);
   }
 
+  /** Resolves after `ms` milliseconds (a timer; inside a task, the task yields meanwhile). */
   sleep(ms: number): Promise<void> {
     return sleep(ms);
   }
 
+  /** A WaitGroup in this runtime's shared memory, to pass to tasks. */
   waitGroup(): WaitGroup {
     return waitGroup();
   }
@@ -224,7 +243,7 @@ export class Runtime {
   }
 
   /** A pipeline whose stages run on this runtime; see `pipeline`. */
-  pipeline<In = unknown>(options?: PipelineOptions): Pipeline<In, In> {
+  pipeline<In = UnsetInput>(options?: PipelineOptions): Pipeline<In, In> {
     return new Pipeline<In, In>(options, () => this);
   }
 
@@ -293,6 +312,7 @@ export class Runtime {
     return closing;
   }
 
+  /** `await using runtime = createRuntime()`: closes it (as `close()`) at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -312,6 +332,8 @@ export class Runtime {
     await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#recovery.discardQueued();
     this.#release();
+    this.#logs.closeAll();
+    endpoint.reportUnobserved();
   }
 
   /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
@@ -381,13 +403,13 @@ export class Runtime {
   #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
-    const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    const { panics, handled } = this.#recovery.recover(index, error, exitCode, stoppedGid);
     if (!started) {
       this.#onStartFailure(index, error, exitCode);
       return;
     }
     if (stoppedGid === undefined || panics.length > 0) {
-      reportPanic(this.#log(), error ?? exitCode, panics, () => [
+      reportPanic(this.#log(), handled, error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
           `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
@@ -425,6 +447,7 @@ export class Runtime {
   }
 }
 
+/** Options of `close()`. */
 export interface CloseOptions {
   /**
    * How long close() waits for pending tasks (default Infinity); then they reject with

@@ -9,9 +9,10 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  InvalidArgumentError, type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
+  InvalidArgumentError, type Layout, type LogLevel, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
+import type { WorkerLogs } from './worker-logs.js';
 
 export interface WorkerPoolOptions {
   buffer: SharedArrayBuffer;
@@ -26,6 +27,9 @@ export interface WorkerPoolOptions {
   /** Node flags for the workers; undefined: the parent's, less those a worker cannot take. */
   execArgv?: string[];
   env?: Record<string, string> | typeof SHARE_ENV;
+  /** Where the workers' log lines go, and the level they log at. */
+  logs: WorkerLogs;
+  logLevel: LogLevel;
   /** `started`: whether it had booted; a worker that had not failed to start. */
   onDeath(index: number, error: unknown, exitCode: number, started: boolean): void;
   /** A worker started task `gid` with a timeout: stop it if it is still running then. */
@@ -161,12 +165,14 @@ export class WorkerPool {
       parcels: parcelChannel.port2,
       setup: this.#options.setup,
       metrics: this.#options.metrics,
+      log: this.#options.logs.portFor(index),
+      logLevel: this.#options.logLevel,
     };
     this.#started[index] = false;
     this.#failedStarts[index] ??= 0;
     let worker: Worker;
     try {
-      worker = this.#spawn(boot, [control.port2, parcelChannel.port2]);
+      worker = this.#spawn(boot, [control.port2, parcelChannel.port2, boot.log]);
     } catch (error) {
       control.port1.close();
       parcelChannel.port1.close();
@@ -196,6 +202,7 @@ export class WorkerPool {
       // drop it and leave that task's worker waiting for its arguments forever.
       if (this.#workers[index] !== worker) return;
       this.#workers[index] = undefined;
+      this.#options.logs.close(index);
       if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode, this.#started[index]);
     });
     this.#workers[index] = worker;

@@ -15,6 +15,7 @@ import { CancelledError, clearDelay, delay, type Delay, InvalidArgumentError, ro
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
+/** Options of `startBackgroundWorker()`. */
 export interface BackgroundWorkerOptions {
   /** 'never' (default): a failure leaves it `failed`. 'on-failure': start it again. */
   restart?: 'never' | 'on-failure';
@@ -30,9 +31,13 @@ export interface BackgroundWorkerOptions {
   args?: unknown[];
 }
 
+/** What `getBackgroundWorkerStatus()` reports about a background worker. */
 export interface BackgroundWorkerStatus {
+  /** Whether it runs, was stopped, failed for good, or waits to restart. */
   state: 'running' | 'stopped' | 'failed' | 'restarting';
+  /** Restarts after a failure so far. */
   restarts: number;
+  /** The failure that caused the last restart, if any. */
   lastError?: Error;
   /** When the current (or last) run started. */
   startedAt?: Date;

@@ -18,12 +18,15 @@ import { CancelledError, InvalidArgumentError, type Submitter, type Task, type T
 /** The reason a manager's signal carries after stopAll(); wait() does not report it. */
 export const errGoroutineStopped = new CancelledError('the manager stopped its tasks (stopAll)');
 
+/** Options of `createManager()`. */
 export interface ManagerOptions {
   /** Aborting it stops the manager, as stopAll() does. */
   signal?: AbortSignal;
 }
 
+/** Foreground and background tasks stopped together, after Loophole Labs' goroutine manager for Go. Make one with `createManager()`. */
 export class Manager {
+  /** The reason the tasks of a stopped manager are cancelled with; not a failure. */
   readonly errGoroutineStopped = errGoroutineStopped;
   readonly #on: () => Submitter;
   readonly #controller = new AbortController();

@@ -19,6 +19,7 @@ import {
 } from '@routine/core';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
+/** Options of a pipeline stage. */
 export interface StageOptions {
   /**
    * Items in this stage at once; default four per core. More than the workers keeps them fed
@@ -27,9 +28,20 @@ export interface StageOptions {
   concurrency?: number;
 }
 
+/** Options of `pipeline()`. */
 export interface PipelineOptions {
   /** Items read but not yet handed out; default twice the stages' concurrency added up. */
   window?: number;
+}
+
+declare const unset: unique symbol;
+/**
+ * The input type of a pipeline made without one (`pipeline()`) and given no stage yet: its first
+ * stage's parameter becomes the input type.
+ */
+export interface UnsetInput {
+  /** Never set: it only tells this type apart. */
+  readonly [unset]: true;
 }
 
 interface Stage {
@@ -38,12 +50,16 @@ interface Stage {
   concurrency: number;
 }
 
+/** Items through named stages on the pool, results in input order, memory bounded by a window. Make one with `pipeline()` and add stages with `stage()`. */
 export class Pipeline<In = unknown, Out = In> {
   readonly #on: () => Submitter;
   readonly #options: PipelineOptions;
   readonly #stages: readonly Stage[];
 
-  /** Prefer `pipeline()`, or `runtime.pipeline()` for a runtime of your own. */
+  /**
+   * Prefer `pipeline()`, or `runtime.pipeline()` for a runtime of your own.
+   * @internal
+   */
   constructor(options: PipelineOptions = {}, on: () => Submitter, stages: readonly Stage[] = []) {
     if (on === undefined) {
       throw new InvalidArgumentError('new Pipeline() needs the runtime it runs on: call pipeline(), or runtime.pipeline() for a runtime of your own');
@@ -56,7 +72,12 @@ export class Pipeline<In = unknown, Out = In> {
     this.#stages = stages;
   }
 
-  /** A pipeline with one more stage: `fn(item)` on the pool. This one is left as it was. */
+  /**
+   * A pipeline with one more stage: `fn(item)` on the pool. This one is left as it was. The first
+   * stage of a `pipeline()` made without an input type gives it its own parameter's type.
+   */
+  stage<A, R>(this: Pipeline<UnsetInput, UnsetInput>, name: string, fn: TaskFn<[A], R>, options?: StageOptions): Pipeline<A, Awaited<R>>;
+  stage<R>(name: string, fn: TaskFn<[Out], R>, options?: StageOptions): Pipeline<In, Awaited<R>>;
   stage<R>(name: string, fn: TaskFn<[Out], R>, options: StageOptions = {}): Pipeline<In, Awaited<R>> {
     checkName(name, 'stage()');
     checkTaskFn(fn, `stage('${name}')`);

@@ -18,24 +18,31 @@ import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 /** The cron parser, loaded at the first cron job rather than when routine is imported. */
 const croner = lazyRequire<typeof import('croner')>(import.meta.url, 'croner');
 
+/** What `scheduler.status(name)` reports about a job. */
 export interface JobStatus {
+  /** The job's name. */
   name: string;
+  /** How it was scheduled: `every(ms)`, `once(at)` or `cron(expression)`. */
   kind: 'every' | 'once' | 'cron';
   /** A run is going now. */
   running: boolean;
   /** Runs started, and of them the ones that failed. */
   runs: number;
+  /** Runs that failed. */
   failures: number;
   /** Times it was due while its previous run was still going. */
   skips: number;
   /** When the last run started, and how long it took (once it ended). */
   lastRun?: Date;
+  /** How long the last run took. */
   lastDurationMs?: number;
+  /** The error of the last failed run. */
   lastError?: Error;
   /** When it is next due; absent when stopped, or for a `once` job that has run. */
   nextRun?: Date;
 }
 
+/** Options of `createScheduler()`. */
 export interface SchedulerOptions {
   /** Called with each failed run; default: logged. */
   onError?: (error: Error, job: string) => void;
@@ -51,6 +58,7 @@ interface Job {
   run?: Promise<void>;
 }
 
+/** Runs tasks on a timetable: every n ms, once at a time, or on a cron expression; a run due while the last one still runs is skipped. Make one with `createScheduler()`. */
 export class Scheduler {
   readonly #on: () => Submitter;
   readonly #onError: (error: Error, job: string) => void;
@@ -119,6 +127,7 @@ export class Scheduler {
     await Promise.all([...this.#jobs.values()].map((job) => job.run));
   }
 
+  /** The runs, failures, skips and timings of job `name`. */
   status(name: string): JobStatus {
     const job = this.#jobs.get(name);
     if (!job) throw new InvalidArgumentError(`the scheduler has no job named '${name}'`);
