@@ -37,7 +37,7 @@ export { type Current, type TaskContext, clearCache, current, currentContext, ge
 export { got } from './task/got.js';
 export { clearDelay, delay, type Delay, MAX_TIMER_MS } from './sync/delay.js';
 export { BrokenCircuitError, CancelledError, CodeTableFullError, InvalidArgumentError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError, WorkerStartError } from './task/errors.js';
-export { type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
+export { checkHandler, type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
 export { routineLogger, setLogger } from './task/routine-logger.js';

@@ -118,6 +118,12 @@ export class TaskHandle<R> implements Task<R> {
     return true;
   }
 
+  /** The outcome once settled, without counting as observing it (for hooks and spans); undefined before. */
+  peek(): Result<R> | undefined {
+    if (this.#state === PENDING) return undefined;
+    return this.#state === FULFILLED ? { ok: true, value: this.#outcome as R } : { ok: false, error: this.#outcome as Error };
+  }
+
   /** Runs `listener` once the task settles, without counting as observing it. */
   onSettled(listener: () => void): void {
     if (this.#state !== PENDING) listener();

@@ -4,7 +4,7 @@
  * them is stuck in a synchronous loop.
  */
 import {
-  ClaimState, type ClaimTables, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
+  ClaimState, type ClaimTables, CodeKind, codeIdOf, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
   traceAt,
 } from '@routine/core';
 
@@ -15,6 +15,8 @@ export interface RunningTask {
   name?: string;
   /** Index of the worker running it. */
   worker: number;
+  /** Its code: `module#export`, or an inline function's source on one line, cut at 100 characters. */
+  function: string;
   runningForMs: number;
 }
 
@@ -32,8 +34,18 @@ export function readDump(tables: ClaimTables, code: CodeTable): RunningTask[] {
       traceId: readTrace(i32, traceAt(entry), sampledOf(i32, entry), undefined).id,
       ...(nameId < 0 ? {} : { name: code.read(nameId).text }),
       worker,
+      function: describeCode(code, codeIdOf(i32, entry)),
       runningForMs: Math.max(0, now - startedMsOf(f64, entry)),
     });
   }
   return running.sort((a, b) => b.runningForMs - a.runningForMs);
+}
+
+const MAX_SOURCE = 100;
+
+function describeCode(code: CodeTable, id: number): string {
+  const { kind, text } = code.read(id);
+  if (kind === CodeKind.module) return text;
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_SOURCE ? `${line.slice(0, MAX_SOURCE)}...` : line;
 }

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { got, InvalidArgumentError, type LayoutOptions, moduleUrlOf } from '@routine/core';
 
 export interface RuntimeOptions {
+  /** What it is listed under in serveDebug's /metrics and /debug/routines; default runtime-1, runtime-2, ... */
+  name?: string;
   /** Worker threads; default `os.availableParallelism()`. */
   workers?: number;
   /** Slots of the submission ring: a power of two, default 4096. */
@@ -40,6 +42,7 @@ export interface RuntimeOptions {
 }
 
 export interface ResolvedOptions {
+  name?: string;
   layout: LayoutOptions;
   maxQueue: number;
   logger?: Logger;
@@ -56,7 +59,7 @@ const FIXED_CLAIM_SLOTS = 64;
 const MAX_TASKS_PER_WORKER = 1 << 20;
 
 const KNOWN_OPTIONS = new Set<string>([
-  'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
+  'name', 'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
   'maxTasksPerWorker',
 ] satisfies (keyof RuntimeOptions)[]);
 
@@ -101,7 +104,10 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   if (env !== undefined && env !== SHARE_ENV && !isStringRecord(env)) {
     throw new InvalidArgumentError(`env must be an object of strings or SHARE_ENV, ${got(env)}`);
   }
-  const { logger, workerSetup, resourceLimits } = options;
+  const { logger, workerSetup, resourceLimits, name } = options;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new InvalidArgumentError(`name must be a non-empty string (what serveDebug lists the runtime under), ${got(name)}`);
+  }
   if (logger !== undefined && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.child !== 'function')) {
     throw new InvalidArgumentError(`logger must be a pino logger (an object with error() and child()), ${got(logger)}`);
   }
@@ -122,6 +128,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
       codeTextBytes: 4 << 20,
       arenaBytes,
     },
+    name,
     maxQueue,
     logger,
     workerSetup: workerSetup === undefined ? undefined : moduleUrlOf(workerSetup, 'workerSetup'),

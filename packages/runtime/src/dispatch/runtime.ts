@@ -5,6 +5,7 @@
  * `Atomics.waitAsync` and holds one ref'd timer so the process stays up; once none are pending it
  * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
  */
+import { EventEmitter } from 'node:events';
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import type { Logger } from 'pino';
 import {
@@ -12,7 +13,10 @@ import {
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
+  type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
+import { nextRuntimeName, register, unregister } from './registry.js';
+import { TaskObservers } from './task-observers.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
@@ -32,7 +36,30 @@ import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
 const OVERFLOW_POLL_MS = 1;
 
-export class Runtime {
+/**
+ * A runtime's events, Node-style (`runtime.on('idle', ...)`):
+ * - `idle`: no task started here is pending any more.
+ * - `drain`: the tasks that waited behind a full ring (or beyond this thread's credits) have all
+ *   gone in, as a stream's 'drain' says there is room again.
+ * - `error` (error, gid): a task failed and nobody observed it. With a listener (or a handler set
+ *   by setErrorHandler) it is not logged and the process-wide handler is not called. Unlike
+ *   EventEmitter's usual 'error', having no listener never throws: it falls back to the log.
+ * - `panic` (value, stack, gid): a worker died under task `gid` (0: running nothing).
+ * - `workerCreate` (index, threadId): a worker booted, at creation or as a replacement.
+ * - `workerExit` (index, exitCode, threadId): a worker exited, whatever the reason.
+ */
+export interface RuntimeEvents {
+  idle: [];
+  drain: [];
+  error: [error: Error, gid: number];
+  panic: [value: unknown, stack: string, gid: number];
+  workerCreate: [index: number, threadId: number];
+  workerExit: [index: number, exitCode: number, threadId: number];
+}
+
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  /** What it is listed under in /metrics and /debug/routines (RuntimeOptions.name). */
+  readonly name: string;
   readonly #options: ResolvedOptions;
   readonly #layout: Layout;
   readonly #buffer: SharedArrayBuffer;
@@ -55,9 +82,16 @@ export class Runtime {
   /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
   #grace: Delay | undefined;
   #cut = false;
+  readonly #observers = new TaskObservers();
+  #errorHandler: ErrorHandler | undefined;
+  #panicHandler: PanicHandler | undefined;
+  /** Tasks have waited in the overflow line since the last 'drain'. */
+  #overflowed = false;
 
   constructor(options?: RuntimeOptions) {
+    super();
     this.#options = resolveOptions(options);
+    this.name = this.#options.name ?? nextRuntimeName();
     if (this.#options.logger) setLogger(this.#options.logger);
     this.#layout = planLayout(this.#options.layout);
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
@@ -70,7 +104,7 @@ export class Runtime {
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
       metrics: this.#options.metrics,
-      onUnobserved: (error, task) => reportUnobserved(this.#log(), error, task.gid, traceIdOfTask(task)),
+      onUnobserved: (error, task) => reportUnobserved(this.#log(), error, task.gid, traceIdOfTask(task), this.#ownErrorHandler()),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -105,6 +139,8 @@ export class Runtime {
       onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
       onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
+      onCreate: (index, threadId) => this.emit('workerCreate', index, threadId),
+      onExit: (index, exitCode, threadId) => this.emit('workerExit', index, exitCode, threadId),
     });
     this.#stopper = new TaskStopper({
       layout: this.#layout,
@@ -126,6 +162,69 @@ export class Runtime {
       parcels: this.#parcels,
       generationOf: (worker) => this.#pool.generation(worker),
     });
+    register(this);
+  }
+
+  /** The runtime's own error handler (setErrorHandler's, and its 'error' listeners), if it has one. */
+  #ownErrorHandler(): ErrorHandler | undefined {
+    const handler = this.#errorHandler;
+    if (!handler && this.listenerCount('error') === 0) return undefined;
+    return (error, gid) => {
+      handler?.(error, gid);
+      // EventEmitter throws an 'error' nobody listens to: here the handler has it already.
+      if (this.listenerCount('error') > 0) this.emit('error', error, gid);
+    };
+  }
+
+  /** As #ownErrorHandler, for panics. */
+  #ownPanicHandler(): PanicHandler | undefined {
+    const handler = this.#panicHandler;
+    if (!handler && this.listenerCount('panic') === 0) return undefined;
+    return (value, stack, gid) => {
+      handler?.(value, stack, gid);
+      this.emit('panic', value, stack, gid);
+    };
+  }
+
+  /**
+   * Unobserved failures of this runtime's tasks go to `handler` instead of the process-wide
+   * handler (setErrorHandler) or the log; `undefined` restores that.
+   */
+  setErrorHandler(handler: ErrorHandler | undefined): void {
+    this.#errorHandler = checkHandler('runtime.setErrorHandler', handler);
+  }
+
+  /** Deaths of this runtime's workers go to `handler`, once per task that died; `undefined` restores the process-wide one. */
+  setPanicHandler(handler: PanicHandler | undefined): void {
+    this.#panicHandler = checkHandler('runtime.setPanicHandler', handler);
+  }
+
+  /** A hook run on this thread when this runtime accepts a task; returns its remover. See also the process-wide addBeforeRoutine. */
+  addBeforeRoutine(hook: BeforeRoutine): () => void {
+    return this.#observers.addBefore(hook);
+  }
+
+  /** A hook run on this thread when a task of this runtime settles, with its Result; returns its remover. */
+  addAfterRoutine(hook: AfterRoutine): () => void {
+    return this.#observers.addAfter(hook);
+  }
+
+  removeBeforeRoutine(hook: BeforeRoutine): void {
+    this.#observers.removeBefore(hook);
+  }
+
+  removeAfterRoutine(hook: AfterRoutine): void {
+    this.#observers.removeAfter(hook);
+  }
+
+  /** Why no worker can start (every start failed; tasks fail with it), or undefined while healthy. */
+  get startError(): WorkerStartError | undefined {
+    return this.#broken;
+  }
+
+  /** The threadId of worker `index` now, or undefined while it is being replaced. */
+  threadIdOf(index: number): number | undefined {
+    return this.#pool.threadId(index);
   }
 
   /** The logger given to createRuntime, else routine's own, made on first use. */
@@ -223,6 +322,7 @@ export class Runtime {
     if (this.#broken) throw this.#broken;
     const task = this.#connection.endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
+    if (this.#observers.active) this.#observers.observe(task as TaskHandle<unknown>);
     return task;
   }
 
@@ -248,6 +348,11 @@ export class Runtime {
   /** stats() in the Prometheus text exposition format, for a /metrics endpoint. */
   toPrometheus(options?: PrometheusOptions): string {
     return toPrometheus(this.#detailedStats(), options);
+  }
+
+  /** stats() with every histogram bucket, for exporters (serveDebug's /metrics). */
+  detailedStats(): DetailedSnapshot {
+    return this.#detailedStats();
   }
 
   #detailedStats(): DetailedSnapshot {
@@ -297,6 +402,7 @@ export class Runtime {
     await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
     this.#recovery.discardQueued();
     this.#release();
+    unregister(this);
   }
 
   /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
@@ -320,14 +426,20 @@ export class Runtime {
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
         await waitAsync(inbox.dataBell, hasWork, poll);
         endpoint.drain();
-        if (endpoint.overflowCount > 0) endpoint.flushOverflow();
+        if (endpoint.overflowCount > 0) {
+          this.#overflowed = true;
+          endpoint.flushOverflow();
+        }
         if (this.#recovery.deferredCount > 0) this.#recovery.retry();
+        this.#checkDrained();
       }
     } finally {
       this.#watching = false;
       if (!this.#closing || endpoint.pendingCount === 0) this.#release();
       this.#drained?.();
     }
+    this.#checkDrained();
+    if (endpoint.pendingCount === 0) this.emit('idle');
   }
 
   /**
@@ -344,6 +456,13 @@ export class Runtime {
     markAborted(found.i32, found.entry);
     this.#claims.signal(found.worker);
     wakeAll(inboxes[1 + found.worker].dataBell);
+  }
+
+  #checkDrained(): void {
+    if (this.#overflowed && this.#connection.endpoint.overflowCount === 0) {
+      this.#overflowed = false;
+      this.emit('drain');
+    }
   }
 
   #release(): void {
@@ -364,7 +483,7 @@ export class Runtime {
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
           `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
-      ]);
+      ], this.#ownPanicHandler());
     }
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();

@@ -32,6 +32,10 @@ export interface WorkerPoolOptions {
   onWatchDeadline(gid: number, timeoutMs: number): void;
   /** A worker cancelled task `gid`, which another worker is running. */
   onAbort(gid: number): void;
+  /** Worker `index` has booted (its setup imported) and takes tasks. */
+  onCreate?(index: number, threadId: number): void;
+  /** Worker `index` has exited, whatever the reason (a replacement, if any, is reported by onCreate). */
+  onExit?(index: number, exitCode: number, threadId: number): void;
 }
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
@@ -76,6 +80,11 @@ export class WorkerPool {
     return this.#givenUp === this.#options.layout.workers;
   }
 
+
+  /** The threadId of worker `index` now (what the inspector names it by), or undefined between a death and its replacement. */
+  threadId(index: number): number | undefined {
+    return this.#workers[index]?.threadId;
+  }
 
   /** Generation of worker `index`: bumped on every replacement. */
   generation(index: number): number {
@@ -181,6 +190,7 @@ export class WorkerPool {
       if (message !== WORKER_READY || this.#workers[index] !== worker) return;
       this.#started[index] = true;
       this.#failedStarts[index] = 0;
+      this.#options.onCreate?.(index, worker.threadId);
     });
     // A parked worker must never keep the process alive: the runtime holds the process open
     // itself while tasks are pending (runtime.ts). After the 'message' listener: adding one refs
@@ -189,8 +199,10 @@ export class WorkerPool {
     let fatal: unknown;
     worker.on('error', (error) => (fatal = error));
     // Node delivers every message a worker posted before its 'exit' event, so #started is final here.
+    const threadId = worker.threadId;
     worker.on('exit', (exitCode) => {
       alive = false;
+      this.#options.onExit?.(index, exitCode, threadId);
       // The ports are left to close themselves: a parcel this worker posted just before it died is
       // still in flight to us, and a task it put in the ring needs it. Closing our end now would
       // drop it and leave that task's worker waiting for its arguments forever.

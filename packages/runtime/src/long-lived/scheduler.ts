@@ -119,6 +119,11 @@ export class Scheduler {
     await Promise.all([...this.#jobs.values()].map((job) => job.run));
   }
 
+  /** `await using scheduler = createScheduler()`: stop() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   status(name: string): JobStatus {
     const job = this.#jobs.get(name);
     if (!job) throw new InvalidArgumentError(`the scheduler has no job named '${name}'`);

@@ -1,0 +1,73 @@
+/**
+ * /debug/routines: what every runtime of the process runs now, read from shared memory (dump.ts),
+ * so it answers while every worker is stuck in a synchronous loop. As JSON, or as text laid out
+ * like Go's goroutine dump (`/debug/pprof/goroutine?debug=2`), one block per task.
+ */
+import { registered } from '../dispatch/registry.js';
+import type { RunningTask } from '../dispatch/dump.js';
+
+export interface RuntimeRoutines {
+  /** The runtime's name, or the pool's. */
+  name: string;
+  labels: Record<string, string>;
+  workers: number;
+  /** Tasks accepted and not yet started (in the ring or waiting behind it); null with metrics off. */
+  queued: number | null;
+  /** A pool's submitWait calls waiting for room. */
+  waitingForRoom?: number;
+  running: (RunningTask & { runtime: string })[];
+}
+
+export interface RoutinesDump {
+  /** Tasks running now, over every runtime. */
+  running: number;
+  runtimes: RuntimeRoutines[];
+}
+
+export function readRoutines(): RoutinesDump {
+  const runtimes = registered().map(({ runtime, labels, pool }): RuntimeRoutines => {
+    const name = pool?.name ?? runtime.name;
+    let queued: number | null = null;
+    try {
+      queued = runtime.stats().queued;
+    } catch {
+      // metrics: false
+    }
+    return {
+      name,
+      labels,
+      workers: runtime.workers,
+      queued,
+      ...(pool ? { waitingForRoom: pool.poolGauges().waiting } : {}),
+      running: runtime.dump().map((task) => ({ ...task, runtime: name })),
+    };
+  });
+  return { running: runtimes.reduce((sum, r) => sum + r.running.length, 0), runtimes };
+}
+
+/** The dump as text, Go's way: a header, then one block per task, longest-running first. */
+export function routinesText(dump: RoutinesDump): string {
+  const lines = [`routine dump: ${dump.running} task(s) running in ${dump.runtimes.length} runtime(s)`];
+  for (const r of dump.runtimes) {
+    const kind = r.labels.pool === undefined ? 'runtime' : 'pool';
+    const queued = r.queued === null ? 'queue unknown (metrics off)' : `${r.queued} queued`;
+    const room = r.waitingForRoom === undefined ? '' : `, ${r.waitingForRoom} waiting for room`;
+    lines.push('', `${kind} ${JSON.stringify(r.name)}: ${r.workers} worker(s), ${r.running.length} running, ${queued}${room}`);
+    for (const task of r.running) {
+      lines.push(
+        '',
+        `goroutine ${task.gid} [running, ${formatDuration(task.runningForMs)}]${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}:`,
+        `\t${task.function}`,
+        `\tworker ${task.worker}, created by goroutine ${task.parentGid}, trace ${task.traceId}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Go prints "5 minutes"; a task dump wants the finer grain too. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} minutes`;
+}
