@@ -87,6 +87,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #panicHandler: PanicHandler | undefined;
   /** Tasks have waited in the overflow line since the last 'drain'. */
   #overflowed = false;
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(options?: RuntimeOptions) {
     super();
@@ -439,7 +440,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       this.#drained?.();
     }
     this.#checkDrained();
-    if (endpoint.pendingCount === 0) this.emit('idle');
+    if (endpoint.pendingCount === 0) this.#becameIdle();
   }
 
   /**
@@ -456,6 +457,21 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     markAborted(found.i32, found.entry);
     this.#claims.signal(found.worker);
     wakeAll(inboxes[1 + found.worker].dataBell);
+  }
+
+  /**
+   * Resolves once no task started here is pending (at once if none is), like p-queue's onIdle.
+   * Unlike waiting for the 'idle' event, it cannot miss an idle moment that came first.
+   */
+  onIdle(): Promise<void> {
+    if (!this.#watching && this.#connection.endpoint.pendingCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #becameIdle(): void {
+    const waiters = this.#idleWaiters.splice(0);
+    for (const resolve of waiters) resolve();
+    this.emit('idle');
   }
 
   #checkDrained(): void {
