@@ -85,6 +85,11 @@ export interface SubmitOptions {
   lineage?: { parentGid: number; trace: Trace | undefined };
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
+  /**
+   * Higher goes first among tasks waiting in a runtime's line (dispatch/held-line.ts in
+   * @routine/runtime); the endpoint itself ignores it.
+   */
+  priority?: number;
 }
 
 /** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */

@@ -59,8 +59,8 @@ const FIXED_CLAIM_SLOTS = 64;
 const MAX_TASKS_PER_WORKER = 1 << 20;
 
 const KNOWN_OPTIONS = new Set<string>([
-  'name', 'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
-  'maxTasksPerWorker',
+  'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
+  'maxTasksPerWorker', 'name',
 ] satisfies (keyof RuntimeOptions)[]);
 
 const RESOURCE_LIMITS = new Set<string>([

@@ -17,6 +17,7 @@ import {
 } from '@routine/core';
 import { nextRuntimeName, register, unregister } from './registry.js';
 import { TaskObservers } from './task-observers.js';
+import { Gate } from './gate.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
@@ -88,6 +89,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Tasks have waited in the overflow line since the last 'drain'. */
   #overflowed = false;
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #gate: Gate;
 
   constructor(options?: RuntimeOptions) {
     super();
@@ -163,7 +165,38 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       parcels: this.#parcels,
       generationOf: (worker) => this.#pool.generation(worker),
     });
+    this.#gate = new Gate({
+      submitter: this,
+      send: (fn, args, options) => this.#submitNow(fn, args, options),
+      overflowing: () => this.#connection.endpoint.overflowCount > 0,
+      onUnobserved: (error, handle) => reportUnobserved(this.#log(), error, handle.gid, traceIdOfTask(handle), this.#ownErrorHandler()),
+      holding: (on) => {
+        if (on) this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+        else if (!this.#watching) this.#release();
+      },
+    });
     register(this);
+  }
+
+  /**
+   * Holds every task submitted from now on until resume(); tasks already handed to the workers
+   * still run. See dispatch/gate.ts. close() resumes first, so nothing held is lost.
+   */
+  pause(): void {
+    this.#gate.pause();
+  }
+
+  resume(): void {
+    this.#gate.resume();
+  }
+
+  get paused(): boolean {
+    return this.#gate.paused;
+  }
+
+  /** Tasks waiting in the runtime's own line: held by pause(), or behind higher priorities. */
+  get heldCount(): number {
+    return this.#gate.waiting;
   }
 
   /** The runtime's own error handler (setErrorHandler's, and its 'error' listeners), if it has one. */
@@ -321,6 +354,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** `go` with options; the variants (timeouts, names) build on it. */
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     if (this.#broken) throw this.#broken;
+    if (this.#gate.holds(options)) {
+      if (this.#closing) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
+      return this.#gate.hold(fn, args, options) as TaskHandle<R>;
+    }
+    return this.#submitNow(fn, args, options);
+  }
+
+  #submitNow<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     const task = this.#connection.endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
     if (this.#observers.active) this.#observers.observe(task as TaskHandle<unknown>);
@@ -370,6 +411,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   close(options: CloseOptions = {}): Promise<void> {
     const graceMs = checkGrace(options);
+    // Held tasks were accepted: they go to the endpoint, in their order, before it closes.
+    this.#gate.admit(true);
     this.#closing ??= this.#shutDown(false);
     if (graceMs !== Infinity && !this.#grace) {
       this.#grace = delay(graceMs, () => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`));
@@ -379,6 +422,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Stops now: pending tasks reject with RuntimeClosedError, running ones are cut off. */
   terminate(): Promise<void> {
+    this.#gate.failAll(new RuntimeClosedError('the runtime was terminated before this task left its line'));
     const closing = this.#shutDown(true);
     this.#closing ??= closing;
     return closing;
@@ -432,6 +476,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           endpoint.flushOverflow();
         }
         if (this.#recovery.deferredCount > 0) this.#recovery.retry();
+        if (this.#gate.waiting > 0) this.#gate.admit();
         this.#checkDrained();
       }
     } finally {
@@ -482,6 +527,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   #release(): void {
+    if (this.#gate.waiting > 0) return; // held tasks keep the process up until they run
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
   }
