@@ -9,6 +9,8 @@ export interface RuntimeOptions {
   name?: string;
   /** Worker threads; default `os.availableParallelism()`. */
   workers?: number;
+  /** The most workers resize() may grow to; default `workers`. Each slot costs its shared memory (about 140 KiB). */
+  maxWorkers?: number;
   /** Slots of the submission ring: a power of two, default 4096. */
   queueCapacity?: number;
   /** Tasks allowed to wait behind a full ring; beyond it `go` throws QueueFullError. Default Infinity. */
@@ -42,6 +44,8 @@ export interface RuntimeOptions {
 }
 
 export interface ResolvedOptions {
+  /** Workers started at creation; layout.workers is maxWorkers. */
+  workers: number;
   name?: string;
   layout: LayoutOptions;
   maxQueue: number;
@@ -60,7 +64,7 @@ const MAX_TASKS_PER_WORKER = 1 << 20;
 
 const KNOWN_OPTIONS = new Set<string>([
   'workers', 'queueCapacity', 'maxQueue', 'logger', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
-  'maxTasksPerWorker', 'name',
+  'maxTasksPerWorker', 'name', 'maxWorkers',
 ] satisfies (keyof RuntimeOptions)[]);
 
 const RESOURCE_LIMITS = new Set<string>([
@@ -82,6 +86,10 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
       `workers must be a whole number from 1 to ${MAX_WORKERS}, ${got(workers)}. ` +
         'Leave it out to use one worker per core (os.availableParallelism())',
     );
+  }
+  const maxWorkers = options.maxWorkers ?? workers;
+  if (!Number.isInteger(maxWorkers) || maxWorkers < workers || maxWorkers > MAX_WORKERS) {
+    throw new InvalidArgumentError(`maxWorkers must be a whole number from workers (${workers}) to ${MAX_WORKERS}, ${got(maxWorkers)}`);
   }
   const queueCapacity = options.queueCapacity ?? 4096;
   if (!Number.isInteger(queueCapacity) || queueCapacity < 2 || queueCapacity > 1 << 20 || (queueCapacity & (queueCapacity - 1)) !== 0) {
@@ -118,8 +126,9 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   }
   const claimSlots = Math.min(FIXED_CLAIM_SLOTS, maxTasksPerWorker);
   return {
+    workers,
     layout: {
-      workers,
+      workers: maxWorkers,
       queueCapacity,
       workerInboxCapacity: 1024,
       claimSlots,

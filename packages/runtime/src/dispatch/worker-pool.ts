@@ -16,6 +16,8 @@ import { withoutRefused, workerExecArgv } from './worker-flags.js';
 export interface WorkerPoolOptions {
   buffer: SharedArrayBuffer;
   layout: Layout;
+  /** Slots started at creation, from 0 (the layout may have room for more: resize). */
+  initial: number;
   /** Each worker's spill table, handed to it and to its replacements. */
   spills: readonly SharedArrayBuffer[];
   gidCounter: Int32Array;
@@ -57,6 +59,8 @@ export class WorkerPool {
   readonly #failedStarts: number[] = [];
   readonly #restarts: (NodeJS.Timeout | undefined)[] = [];
   #givenUp = 0;
+  /** Slots in use: started at creation or by activate(), not retired. */
+  #live: number;
   #execArgv: string[] | undefined;
   /** Whether #execArgv is ours (derived from the parent's), so flags Node refuses may be dropped. */
   readonly #derivedArgv: boolean;
@@ -67,8 +71,9 @@ export class WorkerPool {
     this.#i32 = new Int32Array(options.buffer);
     this.#execArgv = options.execArgv ?? workerExecArgv(process.execArgv);
     this.#derivedArgv = options.execArgv === undefined;
+    this.#live = options.initial;
     try {
-      for (let index = 0; index < options.layout.workers; index++) this.#start(index, true);
+      for (let index = 0; index < options.initial; index++) this.#start(index, true);
     } catch (error) {
       void this.terminate();
       throw error;
@@ -77,7 +82,7 @@ export class WorkerPool {
 
   /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
   get broken(): boolean {
-    return this.#givenUp === this.#options.layout.workers;
+    return this.#givenUp >= this.#live;
   }
 
 
@@ -138,6 +143,22 @@ export class WorkerPool {
         clearTimeout(timer);
       }),
     );
+  }
+
+  /** Starts a worker in slot `index`, which has none (never used, or retired). */
+  activate(index: number): void {
+    const control = this.#options.layout.workerBlocks[index] / 4;
+    Atomics.add(this.#i32, control + WorkerWord.GENERATION, 1);
+    Atomics.store(this.#i32, control + WorkerWord.SAFETY, Safety.safe);
+    this.#failedStarts[index] = 0;
+    this.#live++;
+    this.#start(index, false);
+  }
+
+  /** Slot `index` is given up for good (its worker was retired): no replacement, not counted as live. */
+  retired(index: number): void {
+    if (this.#failedStarts[index] >= START_ATTEMPTS) this.#givenUp--;
+    this.#live--;
   }
 
   /** Terminates one worker; its death is reported through onDeath like any other. */
