@@ -40,6 +40,7 @@ export { BrokenCircuitError, CancelledError, CodeTableFullError, InvalidArgument
 export { checkHandler, type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
+export { deliverProgress, type ProgressListener, setProgressSink } from './task/progress.js';
 export { routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';

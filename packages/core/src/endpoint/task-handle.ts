@@ -8,6 +8,7 @@ import type { Detached } from '../codec/codec.js';
 import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
 import type { Delay } from '../sync/delay.js';
+import { listenProgress, progressOf, type ProgressListener } from '../task/progress.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -21,6 +22,10 @@ export interface Task<R> extends PromiseLike<R> {
   cancel(reason?: unknown): void;
   /** Settles with the outcome; never rejects. */
   result(): Promise<Result<R>>;
+  /** Calls `listener` with each value the task reports by current().progress(); returns the remover. */
+  onProgress(listener: ProgressListener): () => void;
+  /** The task's progress values as they come, ending once it has settled. */
+  progress(): AsyncIterableIterator<unknown>;
 }
 
 const PENDING = 0;
@@ -101,6 +106,14 @@ export class TaskHandle<R> implements Task<R> {
       (value) => ({ ok: true as const, value }),
       (error: Error) => ({ ok: false as const, error }),
     );
+  }
+
+  onProgress(listener: ProgressListener): () => void {
+    return listenProgress(this, listener);
+  }
+
+  progress(): AsyncIterableIterator<unknown> {
+    return progressOf(this);
   }
 
   cancel(reason?: unknown): void {

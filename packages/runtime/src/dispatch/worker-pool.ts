@@ -9,7 +9,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  InvalidArgumentError, type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
+  deliverProgress, InvalidArgumentError, type Layout, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 
@@ -206,7 +206,7 @@ export class WorkerPool {
       return;
     }
     let alive = true;
-    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort });
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort, progress: deliverProgress });
     worker.on('message', (message) => {
       if (message !== WORKER_READY || this.#workers[index] !== worker) return;
       this.#started[index] = true;
