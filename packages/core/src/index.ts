@@ -45,4 +45,5 @@ export { routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
+export { type OtelApi, type OtelSpan, otelApi } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';

@@ -22,6 +22,7 @@ export { logger } from './api/task-logger.js';
 export { createRuntime, Runtime, type CloseOptions, type RuntimeEvents } from './dispatch/runtime.js';
 export { serveDebug, type ServeDebugOptions, type DebugServer } from './debug/serve-debug.js';
 export { type RoutinesDump, type RuntimeRoutines } from './debug/routines.js';
+export { TASK_START_CHANNEL, TASK_END_CHANNEL } from './dispatch/task-tracing.js';
 export { defaultRuntime } from './dispatch/default-runtime.js';
 export { type RuntimeOptions } from './dispatch/options.js';
 export { type RunningTask } from './dispatch/dump.js';

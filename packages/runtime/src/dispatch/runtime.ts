@@ -19,6 +19,7 @@ import { Counter, CounterBlock } from '@routine/stats';
 import { nextRuntimeName, register, unregister } from './registry.js';
 import { TaskObservers } from './task-observers.js';
 import { Gate } from './gate.js';
+import { traceTask, tracingActive } from './task-tracing.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery, unsettled } from './crash-recovery.js';
 import { TaskStopper } from './task-stopper.js';
@@ -424,7 +425,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   #submitNow<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
-    const task = this.#connection.endpoint.submit<R>(fn, args, options);
+    const { endpoint } = this.#connection;
+    const task = tracingActive()
+      ? (traceTask(() => endpoint.submit(fn, args, options), options?.name, this.name) as TaskHandle<R>)
+      : endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
     if (this.#observers.active) this.#observers.observe(task as TaskHandle<unknown>);
     return task;
