@@ -1,17 +1,10 @@
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { createPool, createRuntime, createScheduler, InvalidArgumentError, RuntimeClosedError, type Task } from '@routine/runtime';
+import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY } from './support/until.js';
 
-const hold = (gate: Int32Array, value: number) => {
-  Atomics.wait(gate, 0, 0);
-  return value;
-};
 
-function openGate(gate: Int32Array): void {
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-}
 
 describe('group({ limit }).ready()', () => {
   it('keeps a producer of 2,000 items to `limit` members held at once, losing none', async () => {
@@ -33,7 +26,7 @@ describe('group({ limit }).ready()', () => {
   it('holds the producer while the limit is taken, and lets it on as a member settles', async () => {
     const rt = createRuntime({ workers: 2 });
     const g = rt.group({ limit: 1 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const first = g.go(hold, gate, 1);
     let ready = false;
     const waiting = g.ready().then(() => (ready = true));
@@ -50,7 +43,7 @@ describe('group({ limit }).ready()', () => {
     const rt = createRuntime({ workers: 1 });
     await rt.group().ready();
     const g = rt.group({ limit: 1 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const member = g.go(hold, gate, 1);
     const waiting = g.ready();
     g.cancel();
@@ -64,7 +57,7 @@ describe('group({ limit }).ready()', () => {
 describe('pool fixes', () => {
   it('close() lets tasks waiting in submitWait run and finish, then refuses new ones', async () => {
     const pool = createPool({ name: 'close-waits', workers: 1, queue: 0 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const running = pool.submit(hold, gate, 0);
     const waiting = [1, 2, 3].map((i) => pool.submitWait((n: number) => n * 10, i));
     expect(pool.stats()).toMatchObject({ waiting: 3, capacity: 1 });
@@ -78,7 +71,7 @@ describe('pool fixes', () => {
 
   it('terminate() fails the tasks waiting for room with RuntimeClosedError', async () => {
     const pool = createPool({ name: 'terminate-waits', workers: 1, queue: 0 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const running = pool.submit(hold, gate, 0);
     const waiting = pool.submitWait((n: number) => n, 1);
     await pool.terminate();
@@ -88,11 +81,13 @@ describe('pool fixes', () => {
 
   it('reports its metrics in stats(), dump() and toPrometheus()', async () => {
     const pool = createPool({ name: 'metered', workers: 1, queue: 1 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const running = pool.submit(hold, gate, 0);
     const queued = pool.submit((n: number) => n, 1);
     const waiting = pool.submitWait((n: number) => n, 2);
     await expect.poll(() => pool.dump().length, EVENTUALLY).toBe(1);
+    // The worker marks the task running, then counts it started: the gauge may lag the dump.
+    await expect.poll(() => pool.stats().active, EVENTUALLY).toBe(1);
     expect(pool.dump()[0].gid).toBe(running.gid);
     expect(pool.stats()).toMatchObject({ waiting: 1, capacity: 2, workers: 1 });
     const families = parsePrometheus(pool.toPrometheus());

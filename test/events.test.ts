@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPool, createRuntime, setErrorHandler, setPanicHandler, tasks, type Result } from '@routine/runtime';
+import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY, until } from './support/until.js';
 
 type Failures = typeof import('./fixtures/failures.mjs');
@@ -136,18 +137,13 @@ describe('pool events', () => {
     const errors: string[] = [];
     pool.on('error', (error) => errors.push(error.message));
     await expect.poll(() => created, EVENTUALLY).toEqual([0]);
-    const gate = new Int32Array(new SharedArrayBuffer(4));
-    const hold = (g: Int32Array) => {
-      Atomics.wait(g, 0, 0);
-      return 1;
-    };
-    const running = pool.submit(hold, gate);
+    const gate = newGate();
+    const running = pool.submit(hold, gate, 1);
     const queued = pool.submit((n: number) => n, 2);
     expect(() => pool.submit((n: number) => n, 3)).toThrow(/is full/);
     const waited = pool.submitWait((n: number) => n, 4);
     expect(drains).toBe(0);
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
+    openGate(gate);
     expect(await Promise.all([running, queued, waited])).toEqual([1, 2, 4]);
     await until(() => drains === 1 && idles >= 1, 30_000, 'drain and idle');
     pool.submit(failures.fail, 5); // nobody observes it: the pool's 'error' listener hears of it

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRuntime, InvalidArgumentError, RuntimeClosedError, TimeoutError, CancelledError, type Task } from '@routine/runtime';
+import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY } from './support/until.js';
 
-const hold = (gate: Int32Array) => {
-  Atomics.wait(gate, 0, 0);
-  return -1;
-};
 
 /** Appends `id` to a shared log: the order tasks ran in, across threads. */
 const record = (log: Int32Array, id: number) => {
@@ -14,10 +11,6 @@ const record = (log: Int32Array, id: number) => {
   return id;
 };
 
-function openGate(gate: Int32Array): void {
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-}
 
 const newLog = () => new Int32Array(new SharedArrayBuffer(4 * 1024));
 const logged = (log: Int32Array) => Array.from(log.subarray(1, 1 + log[0]));
@@ -42,8 +35,8 @@ describe('runtime.pause() / resume()', () => {
 
   it('lets running tasks finish while paused', async () => {
     const rt = createRuntime({ workers: 1 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
-    const running = rt.go(hold, gate);
+    const gate = newGate();
+    const running = rt.go(hold, gate, -1);
     await expect.poll(() => rt.dump().length, EVENTUALLY).toBe(1);
     rt.pause();
     const held = rt.go((n: number) => n, 7);
@@ -79,9 +72,9 @@ describe('runtime.pause() / resume()', () => {
 describe('go.with({ priority })', () => {
   it('orders the tasks waiting behind a full ring, highest first, equal ones in order, losing none', async () => {
     const rt = createRuntime({ workers: 1, queueCapacity: 2 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const log = newLog();
-    const blocker = rt.go(hold, gate);
+    const blocker = rt.go(hold, gate, -1);
     await expect.poll(() => rt.dump().length, EVENTUALLY).toBe(1);
     const all: Task<number>[] = [];
     // The ring (2 slots) and the endpoint's own line take these in order.

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRuntime, InvalidArgumentError, type Task } from '@routine/runtime';
+import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY } from './support/until.js';
 
-const hold = (gate: Int32Array, value: number) => {
-  Atomics.wait(gate, 0, 0);
-  return value;
-};
 
-function openGate(gate: Int32Array): void {
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-}
 
 describe('runtime.resize(n)', () => {
   it('grows to maxWorkers: tasks then run on every new worker at once', async () => {
@@ -19,7 +12,7 @@ describe('runtime.resize(n)', () => {
     await rt.resize(4);
     expect(rt.workers).toBe(4);
     expect(rt.stats().workers).toHaveLength(4);
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const held = [0, 1, 2, 3].map((i) => rt.go(hold, gate, i));
     await expect.poll(() => new Set(rt.dump().map((t) => t.worker)).size, EVENTUALLY).toBe(4);
     openGate(gate);
@@ -51,7 +44,7 @@ describe('runtime.resize(n)', () => {
 
   it('waits for a running task on a worker it retires, which then finishes normally', async () => {
     const rt = createRuntime({ workers: 2 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
     const held = [rt.go(hold, gate, 1), rt.go(hold, gate, 2)];
     await expect.poll(() => rt.dump().length, EVENTUALLY).toBe(2);
     let done = false;
