@@ -48,6 +48,21 @@ describe('runtime events', () => {
     await rt.close();
   });
 
+  it('onIdle() resolves once nothing is pending, and at once when nothing is', async () => {
+    const rt = createRuntime({ workers: 1 });
+    await rt.onIdle();
+    const gate = newGate();
+    const held = rt.go(hold, gate, 5);
+    let idle = false;
+    const waiting = rt.onIdle().then(() => (idle = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(idle).toBe(false);
+    openGate(gate);
+    await waiting;
+    expect(await held).toBe(5);
+    await rt.close();
+  });
+
   it('drain once the tasks waiting behind a full ring have all gone in, none lost', async () => {
     const rt = createRuntime({ workers: 1, queueCapacity: 2 });
     let drains = 0;

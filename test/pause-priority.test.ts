@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRuntime, InvalidArgumentError, RuntimeClosedError, TimeoutError, CancelledError, type Task } from '@routine/runtime';
+import { createRuntime, tasks, InvalidArgumentError, RuntimeClosedError, TimeoutError, CancelledError, type Task } from '@routine/runtime';
 import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY } from './support/until.js';
 
@@ -11,6 +11,9 @@ const record = (log: Int32Array, id: number) => {
   return id;
 };
 
+
+type Nested = typeof import('./fixtures/nested.mjs');
+const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
 
 const newLog = () => new Int32Array(new SharedArrayBuffer(4 * 1024));
 const logged = (log: Int32Array) => Array.from(log.subarray(1, 1 + log[0]));
@@ -30,6 +33,18 @@ describe('runtime.pause() / resume()', () => {
     expect(logged(log).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(rt.heldCount).toBe(0);
     expect(rt.stats()).toMatchObject({ launched: 300, completed: 300 });
+    await rt.close();
+  });
+
+  it('keeps the gid of a group member held while paused, so its handle names the task that runs', async () => {
+    const rt = createRuntime({ workers: 1 });
+    rt.pause();
+    const g = rt.group({ limit: 2 });
+    const member = g.go(nested.describe);
+    expect(rt.heldCount).toBe(1);
+    rt.resume();
+    expect(await member).toMatchObject({ gid: member.gid, id: member.gid });
+    await g.wait();
     await rt.close();
   });
 

@@ -3,6 +3,9 @@ import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, createRuntime, InvalidArgumentError, serveDebug, tasks, type DebugServer, type Pool, type Runtime } from '@routine/runtime';
 import { EVENTUALLY } from './support/until.js';
+import { capturingLogger } from './support/capturing-logger.js';
+
+const silent = () => capturingLogger().logger;
 
 type Target = typeof import('./fixtures/profile-target.mjs');
 const target = tasks<Target>(new URL('./fixtures/profile-target.mjs', import.meta.url));
@@ -165,6 +168,34 @@ describe('serveDebug over real HTTP', () => {
     expect(await get(server.url, '/debug/profile?worker=0&runtime=nope')).toMatchObject({ status: 404, body: expect.stringContaining('debug-pool') });
     expect(await get(server.url, '/nowhere')).toMatchObject({ status: 404, body: expect.stringContaining('/debug/routines') });
     expect((await get(server.url, '/metrics', 'POST')).status).toBe(405);
+  });
+
+  it('/healthz answers 503 naming a runtime whose workers cannot start', async () => {
+    const broken = createRuntime({ workers: 1, name: 'cannot-start', workerSetup: new URL('./fixtures/setup-throws.mjs', import.meta.url), logger: silent() });
+    try {
+      await expect.poll(() => broken.startError, EVENTUALLY).toBeDefined();
+      const reply = await get(server.url, '/healthz');
+      expect(reply.status).toBe(503);
+      expect(reply.body).toMatch(/^cannot-start: worker 0 could not start/);
+    } finally {
+      await broken.terminate();
+    }
+    expect((await get(server.url, '/healthz')).status).toBe(200);
+  });
+
+  it('/debug/routines shows what a paused runtime holds', async () => {
+    const paused = createRuntime({ workers: 1, name: 'paused' });
+    try {
+      paused.pause();
+      const held = [paused.go(() => 1), paused.go(() => 2)];
+      const dump = JSON.parse((await get(server.url, '/debug/routines')).body);
+      expect(dump.runtimes.find((r: { name: string }) => r.name === 'paused')).toMatchObject({ held: 2, paused: true, running: [] });
+      expect((await get(server.url, '/debug/routines?format=text')).body).toContain('runtime "paused": 1 worker(s), 0 running, 0 queued, 2 held (paused)');
+      paused.resume();
+      expect(await Promise.all(held)).toEqual([1, 2]);
+    } finally {
+      await paused.close();
+    }
   });
 
   it('refuses bad options with a clear error', async () => {

@@ -13,6 +13,9 @@ export interface RuntimeRoutines {
   workers: number;
   /** Tasks accepted and not yet started (in the ring or waiting behind it); null with metrics off. */
   queued: number | null;
+  /** Tasks in the runtime's own line: held by pause(), or behind higher priorities. */
+  held: number;
+  paused: boolean;
   /** A pool's submitWait calls waiting for room. */
   waitingForRoom?: number;
   running: (RunningTask & { runtime: string })[];
@@ -38,6 +41,8 @@ export function readRoutines(): RoutinesDump {
       labels,
       workers: runtime.workers,
       queued,
+      held: runtime.heldCount,
+      paused: runtime.paused,
       ...(pool ? { waitingForRoom: pool.poolGauges().waiting } : {}),
       running: runtime.dump().map((task) => ({ ...task, runtime: name })),
     };
@@ -52,7 +57,8 @@ export function routinesText(dump: RoutinesDump): string {
     const kind = r.labels.pool === undefined ? 'runtime' : 'pool';
     const queued = r.queued === null ? 'queue unknown (metrics off)' : `${r.queued} queued`;
     const room = r.waitingForRoom === undefined ? '' : `, ${r.waitingForRoom} waiting for room`;
-    lines.push('', `${kind} ${JSON.stringify(r.name)}: ${r.workers} worker(s), ${r.running.length} running, ${queued}${room}`);
+    const held = r.held > 0 || r.paused ? `, ${r.held} held${r.paused ? ' (paused)' : ''}` : '';
+    lines.push('', `${kind} ${JSON.stringify(r.name)}: ${r.workers} worker(s), ${r.running.length} running, ${queued}${held}${room}`);
     for (const task of r.running) {
       lines.push(
         '',

@@ -58,8 +58,13 @@ export class Gate {
   }
 
   hold(fn: unknown, args: unknown[], options: SubmitOptions | undefined): TaskHandle<unknown> {
-    const handle = deferredHandle(this.#parts.submitter, 'in the runtime\'s line (paused, or behind higher priorities)', (gaveUp, error) =>
-      this.#giveUp(gaveUp, error),
+    // A handle deferred already (a group member, a pool's submitWait) keeps its gid and lineage.
+    const reserved = options?.gid !== undefined && options.lineage ? { gid: options.gid, lineage: options.lineage } : undefined;
+    const handle = deferredHandle(
+      this.#parts.submitter,
+      'in the runtime\'s line (paused, or behind higher priorities)',
+      (gaveUp, error) => this.#giveUp(gaveUp, error),
+      reserved,
     );
     const timeoutMs = options?.timeoutMs;
     const held: HeldTask = { handle, fn, args, options, priority: options?.priority ?? 0, deadline: timeoutMs === undefined ? 0 : Date.now() + timeoutMs };
