@@ -13,15 +13,15 @@ import {
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
-  type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler, freeze, thaw, WorkerWord,
+  type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
-import { Counter, CounterBlock } from '@routine/stats';
 import { nextRuntimeName, register, unregister } from './registry.js';
 import { TaskObservers } from './task-observers.js';
 import { Gate } from './gate.js';
 import { traceTask, tracingActive } from './task-tracing.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
-import { NoRoom, Recovery, unsettled } from './crash-recovery.js';
+import { NoRoom, Recovery } from './crash-recovery.js';
+import { Resizer } from './resizer.js';
 import { TaskStopper } from './task-stopper.js';
 import { checkTimeout } from '../api/timeout.js';
 import { withOptionsOn, type GoOptions } from '../api/go.js';
@@ -38,8 +38,6 @@ import { Manager, type ManagerOptions } from '../long-lived/manager.js';
 
 /** How often the main thread re-tries moving waiting tasks into a ring that has no room. */
 const OVERFLOW_POLL_MS = 1;
-/** How often resize() looks again at a worker it is retiring that still holds tasks. */
-const RETIRE_POLL_MS = 2;
 
 /**
  * A runtime's events, Node-style (`runtime.on('idle', ...)`):
@@ -94,11 +92,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #overflowed = false;
   readonly #idleWaiters: (() => void)[] = [];
   readonly #gate: Gate;
-  /** Worker slots in use, 0 to #active - 1 (resize); the layout has room for maxWorkers. */
-  #active: number;
-  /** Slots being retired by resize(), and what to call once each worker has exited. */
-  readonly #retiring = new Map<number, () => void>();
-  #resizing: Promise<void> = Promise.resolve();
+  readonly #resizer: Resizer;
 
   constructor(options?: RuntimeOptions) {
     super();
@@ -137,7 +131,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         throw new NoRoom();
       },
     };
-    this.#active = this.#options.workers;
     this.#pool = new WorkerPool({
       buffer: this.#buffer,
       layout: this.#layout,
@@ -175,6 +168,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       writer,
       parcels: this.#parcels,
       generationOf: (worker) => this.#pool.generation(worker),
+    });
+    this.#resizer = new Resizer({
+      layout: this.#layout,
+      buffer: this.#buffer,
+      claims: this.#claims,
+      pool: this.#pool,
+      initial: this.#options.workers,
+      closing: () => this.#closing !== undefined,
     });
     this.#gate = new Gate({
       submitter: this,
@@ -279,16 +280,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Worker threads in the pool (see resize). */
   get workers(): number {
-    return this.#active;
+    return this.#resizer.active;
   }
 
   /**
    * Sets the number of workers at run time, as Go's GOMAXPROCS, from 1 to the runtime's
-   * maxWorkers. Growing starts workers at once. Shrinking retires the highest-numbered workers,
-   * each only once it holds no task (none running, none claimed, none of its nested ones waiting):
-   * it is frozen at a safe point, found empty, and terminated; one that still holds tasks is let
-   * go on and looked at again, so nothing queued or running is lost. Resolves once done; calls
-   * take effect in order.
+   * maxWorkers. Growing starts workers at once; shrinking retires the highest-numbered workers,
+   * each once it holds no task, so nothing queued or running is lost (see resizer.ts). Resolves
+   * once done; calls take effect in order.
    */
   resize(workers: number): Promise<void> {
     const max = this.#layout.workers;
@@ -296,42 +295,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new InvalidArgumentError(`resize() needs a whole number of workers from 1 to ${max} (maxWorkers), ${got(workers)}. Create the runtime with a larger maxWorkers to grow further`);
     }
     if (this.#closing) throw new RuntimeClosedError('the runtime is closed: it cannot be resized');
-    this.#resizing = this.#resizing.then(() => this.#resizeTo(workers));
-    return this.#resizing;
-  }
-
-  async #resizeTo(target: number): Promise<void> {
-    while (this.#active < target && !this.#closing) this.#pool.activate(this.#active++);
-    while (this.#active > target && !this.#closing) {
-      await this.#retire(this.#active - 1);
-      this.#active--;
-    }
-  }
-
-  /** Terminates worker `index` once it holds nothing; see resize. */
-  async #retire(index: number): Promise<void> {
-    const { i32 } = this.#connection.views;
-    const safety = this.#layout.workerBlocks[index] / 4 + WorkerWord.SAFETY;
-    const counters = new CounterBlock(this.#buffer, this.#layout.statsBlocks[1 + index]);
-    const exited = new Promise<void>((resolve) => this.#retiring.set(index, resolve));
-    while (this.#retiring.has(index) && !this.#closing) {
-      // Frozen, it cannot enter a stretch that writes shared memory, so it can claim nothing:
-      // what we find in its claim table now stays true until we thaw or terminate it.
-      if (freeze(i32, safety)) {
-        const holds = !this.#claims.claimsOf(index).next().done || counters.read(Counter.waiting) > 0 || unsettled(counters) > 0;
-        if (!holds) {
-          this.#pool.terminateWorker(index);
-          break;
-        }
-        thaw(i32, safety);
-      }
-      await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
-    }
-    if (this.#closing) {
-      this.#retiring.delete(index);
-      return;
-    }
-    await exited;
+    return this.#resizer.resize(workers);
   }
 
   /**
@@ -470,7 +434,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const blocks = this.#layout.statsBlocks;
     const stats = snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
     // Slots beyond the active ones (room for resize) are no workers; their histograms stay in.
-    if (stats.workers.length > this.#active) stats.workers = stats.workers.slice(0, this.#active);
+    const active = this.#resizer.active;
+    if (stats.workers.length > active) stats.workers = stats.workers.slice(0, active);
     return stats;
   }
 
@@ -605,13 +570,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const panics = this.#recovery.recover(index, error, exitCode, stoppedGid);
-    const retired = this.#retiring.get(index);
-    if (retired) {
+    if (this.#resizer.retired(index)) {
       // Retired by resize(): no replacement. It held nothing, unless it died on its own meanwhile.
-      this.#retiring.delete(index);
-      this.#pool.retired(index);
       if (panics.length > 0) reportPanic(this.#log(), error ?? exitCode, panics, () => [{ err: error, worker: index, exitCode, gids: panics }, `routine: worker ${index} died while being retired, failing ${panics.length} task(s)`], this.#ownPanicHandler());
-      retired();
       if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
       return;
     }
