@@ -10,14 +10,14 @@
  *   GET /healthz                            200 while every runtime can start workers, else 503
  *
  * The server keeps the process alive, as any listening server does: close() it when done.
+ * node:http and the inspector are loaded on first use: importing routine costs nothing for them.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { got, InvalidArgumentError } from '@routine/core';
 import { Runtime } from '../dispatch/runtime.js';
 import { registered, registrationOf } from '../dispatch/registry.js';
 import { processMetrics } from './metrics.js';
-import { ProfileError, profileThread } from './profile.js';
 import { readRoutines, routinesText } from './routines.js';
 
 export interface ServeDebugOptions {
@@ -54,9 +54,10 @@ const INDEX = `routine debug endpoints:
 /** Starts the debug server; resolves once it listens. */
 export async function serveDebug(options: ServeDebugOptions = {}): Promise<DebugServer> {
   const { port, host, runtime } = checkOptions(options);
+  const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     void handle(request, response, runtime).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : error instanceof ProfileError ? 409 : 500;
+      const status = error instanceof HttpError ? error.status : (error as Error)?.name === 'ProfileError' ? 409 : 500;
       if (!response.headersSent) send(response, status, 'text/plain; charset=utf-8', `${(error as Error).message}\n`);
       else response.destroy();
     });
@@ -117,6 +118,7 @@ async function profile(params: URLSearchParams, response: ServerResponse, fallba
   if (!(seconds > 0 && seconds <= MAX_SECONDS)) throw new HttpError(400, `seconds must be a number above 0 and at most ${MAX_SECONDS}, got ${JSON.stringify(params.get('seconds'))}`);
   const threadId = target.threadIdOf(worker);
   if (threadId === undefined) throw new HttpError(409, `worker ${worker} of runtime "${target.name}" is being replaced; try again`);
+  const { profileThread } = await import('./profile.js');
   const result = await profileThread(threadId, seconds);
   response.setHeader('Content-Disposition', `attachment; filename="${target.name}-worker-${worker}.cpuprofile"`);
   send(response, 200, 'application/json', JSON.stringify(result));
