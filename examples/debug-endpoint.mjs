@@ -13,14 +13,15 @@ const debug = await serveDebug({ port: 0, runtime: rt }); // port 0: any free po
 const get = async (path) => (await fetch(debug.url + path)).text();
 
 // A task stuck in a synchronous loop: the dump still sees it, read from shared memory.
-const stuck = rt.goWith({ name: 'resize-images', timeoutMs: 300 })(() => {
+const stuck = rt.goWith({ name: 'resize-images', timeoutMs: 1500 })(() => {
   for (;;);
 });
+const outcome = stuck.result(); // observed: its timeout is ours to handle, not an 'error' event
 while (!(await get('/debug/routines')).includes('resize-images')) await new Promise((r) => setTimeout(r, 5));
 const dump = await get('/debug/routines?format=text');
 console.log(dump.split('\n').find((line) => line.startsWith('goroutine')).replace(/[\d.]+ m?s/, 'T').replace(/\d+/, 'N'));
 console.log('healthz:', (await get('/healthz')).trim());
-console.log((await stuck.result()).error.name); // the timeout stops it for real, replacing its worker
+console.log((await outcome).error.name); // the timeout stops it for real, replacing its worker
 await rt.onIdle();
 
 const reported = once(rt, 'error');
