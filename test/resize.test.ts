@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime, InvalidArgumentError, type Task } from '@routine/runtime';
 import { hold, newGate, openGate } from './support/gate.js';
 import { EVENTUALLY } from './support/until.js';
+import { capturingLogger } from './support/capturing-logger.js';
 
 
 
@@ -56,6 +57,15 @@ describe('runtime.resize(n)', () => {
     await shrinking;
     expect(rt.workers).toBe(1);
     await rt.close();
+  });
+
+  it('retires a slot whose worker cannot start without waiting for it', async () => {
+    const rt = createRuntime({ workers: 2, workerSetup: new URL('./fixtures/setup-throws.mjs', import.meta.url), logger: capturingLogger().logger });
+    // Every slot given up: no worker exists whose exit could end the retirement.
+    await expect.poll(() => rt.startError, EVENTUALLY).toBeDefined();
+    await rt.resize(1);
+    expect(rt.workers).toBe(1);
+    await rt.terminate();
   });
 
   it('is checked', async () => {

@@ -80,6 +80,11 @@ export class Resizer {
     const counters = new CounterBlock(buffer, layout.statsBlocks[1 + index]);
     const exited = new Promise<void>((resolve) => this.#retiring.set(index, resolve));
     while (this.#retiring.has(index) && !closing()) {
+      if (!pool.hasWorker(index)) {
+        // Failed to start and waiting to restart, or given up: nothing runs there to wait for.
+        this.retired(index);
+        break;
+      }
       // Frozen, it cannot enter a stretch that writes shared memory, so it can claim nothing:
       // what we find in its claim table stays true until we thaw or terminate it.
       if (freeze(this.#i32, safety)) {

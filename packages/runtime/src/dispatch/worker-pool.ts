@@ -157,8 +157,15 @@ export class WorkerPool {
 
   /** Slot `index` is given up for good (its worker was retired): no replacement, not counted as live. */
   retired(index: number): void {
+    clearTimeout(this.#restarts[index]); // a restart after a failed start it was waiting for
+    this.#restarts[index] = undefined;
     if (this.#failedStarts[index] >= START_ATTEMPTS) this.#givenUp--;
     this.#live--;
+  }
+
+  /** Whether slot `index` has a worker now (not between a failed start and its restart, nor given up). */
+  hasWorker(index: number): boolean {
+    return this.#workers[index] !== undefined;
   }
 
   /** Terminates one worker; its death is reported through onDeath like any other. */
