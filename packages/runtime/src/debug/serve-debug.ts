@@ -112,7 +112,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, runtim
 
 async function profile(params: URLSearchParams, response: ServerResponse, fallback: Runtime | undefined): Promise<void> {
   const target = targetRuntime(params.get('runtime'), fallback);
-  const worker = wholeNumber(params, 'worker', undefined);
+  const worker = wholeNumber(params, 'worker');
   if (worker >= target.workers) throw new HttpError(400, `worker must be from 0 to ${target.workers - 1}: runtime "${target.name}" has ${target.workers} worker(s)`);
   const seconds = Number(params.get('seconds') ?? DEFAULT_SECONDS);
   if (!(seconds > 0 && seconds <= MAX_SECONDS)) throw new HttpError(400, `seconds must be a number above 0 and at most ${MAX_SECONDS}, got ${JSON.stringify(params.get('seconds'))}`);
@@ -138,12 +138,9 @@ function targetRuntime(name: string | null, fallback: Runtime | undefined): Runt
   return chosen.runtime;
 }
 
-function wholeNumber(params: URLSearchParams, key: string, fallback: number | undefined): number {
+function wholeNumber(params: URLSearchParams, key: string): number {
   const text = params.get(key);
-  if (text === null) {
-    if (fallback !== undefined) return fallback;
-    throw new HttpError(400, `${key} is required, e.g. ?${key}=0`);
-  }
+  if (text === null) throw new HttpError(400, `${key} is required, e.g. ?${key}=0`);
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new HttpError(400, `${key} must be a whole number >= 0, got ${JSON.stringify(text)}`);
   return value;
