@@ -1,4 +1,6 @@
 // A queue consumer: take messages as they come, process up to four at once on the pool, ack each.
+// The loop waits for room before taking the next message (g.ready()), so however fast the broker
+// delivers, at most four messages are held in memory: the consumer applies backpressure.
 import { group } from '@routine/runtime';
 
 // Stand-in for a broker client: an async iterator of messages with ack().
@@ -12,6 +14,7 @@ const acked = [];
 
 const consumers = group({ limit: 4 });
 for await (const message of subscribe()) {
+  await consumers.ready();
   const task = consumers.go((body) => body.toUpperCase(), message.body);
   task.then(() => message.ack());
 }

@@ -39,11 +39,14 @@ export { type Current, type TaskContext, clearCache, current, currentContext, ge
 export { got } from './task/got.js';
 export { clearDelay, delay, type Delay, MAX_TIMER_MS } from './sync/delay.js';
 export { BrokenCircuitError, CancelledError, CodeTableFullError, InvalidArgumentError, MapItemError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError, WorkerStartError } from './task/errors.js';
-export { type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
+export { checkHandler, type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
+export { deliverProgress, type ProgressListener, setProgressSink } from './task/progress.js';
 export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
+export { type OtelApi, type OtelSpan, otelApi } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';
+export { type UnobservedReport, UnobservedReporter } from './endpoint/unobserved.js';

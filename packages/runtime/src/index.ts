@@ -18,9 +18,12 @@ export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type B
 export { setFatalHandler, type FatalHandler } from './api/must.js';
 export { awaitAll, sleep } from './api/spawn.js';
 export { Group, type GroupOptions } from './api/group.js';
-export { createPool, getPool, Pool, type PoolOptions, type PoolStats } from './api/pool.js';
+export { createPool, getPool, Pool, type PoolOptions, type PoolStats, type PoolEvents } from './api/pool.js';
 export { logger } from './api/task-logger.js';
-export { createRuntime, Runtime, type CloseOptions } from './dispatch/runtime.js';
+export { createRuntime, Runtime, type CloseOptions, type RuntimeEvents } from './dispatch/runtime.js';
+export { serveDebug, type ServeDebugOptions, type DebugServer } from './debug/serve-debug.js';
+export { type RoutinesDump, type RuntimeRoutines } from './debug/routines.js';
+export { TASK_START_CHANNEL, TASK_END_CHANNEL } from './dispatch/task-tracing.js';
 export { defaultRuntime } from './dispatch/default-runtime.js';
 export { type RuntimeOptions } from './dispatch/options.js';
 export { type RunningTask } from './dispatch/dump.js';

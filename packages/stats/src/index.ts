@@ -5,4 +5,4 @@ export { HISTOGRAM_BUCKETS, bucketOf, bucketLower, bucketUpper, summarize, type 
 export { monotonicMs } from './clock.js';
 export { snapshot } from './snapshot.js';
 export type { StatsSnapshot, DetailedSnapshot, WorkerStats, SnapshotSource } from './snapshot.js';
-export { toPrometheus, type PrometheusOptions } from './prometheus.js';
+export { Exposition, toPrometheus, type PrometheusOptions } from './prometheus.js';

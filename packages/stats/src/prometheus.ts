@@ -32,59 +32,90 @@ const BOUNDS_MICROS = Array.from({ length: 16 }, (_, k) => 4 ** k);
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * One exposition of many sources: samples are grouped by metric family, so several runtimes
+ * (each with its own labels) share one HELP and TYPE line per family, as the format requires.
+ */
+export class Exposition {
+  readonly #prefix: string;
+  readonly #families = new Map<string, { type: string; help: string; samples: string[] }>();
+
+  constructor(prefix = 'routine') {
+    if (!METRIC_NAME.test(prefix)) throw new TypeError(`toPrometheus(): prefix ${JSON.stringify(prefix)} is not a valid metric name start`);
+    this.#prefix = prefix;
+  }
+
+  /** Adds one sample of family `name` (without the prefix); a histogram's lines name their suffix. */
+  sample(name: string, type: string, help: string, value: number, labels: [string, string][], suffix = ''): void {
+    const full = `${this.#prefix}_${name}`;
+    let family = this.#families.get(full);
+    if (!family) this.#families.set(full, (family = { type, help, samples: [] }));
+    const text = labels.length === 0 ? '' : `{${labels.map(([key, v]) => `${key}="${escapeLabel(v)}"`).join(',')}}`;
+    family.samples.push(`${full}${suffix}${text} ${formatValue(value)}`);
+  }
+
+  /** A single gauge, labelled. */
+  gauge(name: string, help: string, value: number, labels: Record<string, string> = {}): void {
+    this.sample(name, 'gauge', help, value, checkLabels(labels));
+  }
+
+  /** Every metric of one runtime's snapshot, each sample carrying `labels`. */
+  addSnapshot(stats: DetailedSnapshot, labels: Record<string, string> = {}): void {
+    const fixed = checkLabels(labels);
+    const add = (name: string, type: string, help: string, value: number, extra: [string, string][] = [], suffix = ''): void =>
+      this.sample(name, type, help, value, [...fixed, ...extra], suffix);
+    for (const counter of COUNTER_NAMES) {
+      if (counter === 'waiting' || counter === 'unstarted' || counter === 'ended') continue;
+      add(`tasks_${counter}_total`, 'counter', COUNTER_HELP[counter], stats[counter]);
+    }
+    add('tasks_active', 'gauge', 'Tasks running on a worker now.', stats.active);
+    add('tasks_queued', 'gauge', 'Tasks accepted but not yet started.', stats.queued);
+    add('tasks_waiting', 'gauge', 'Tasks held behind a full submission ring.', stats.waiting);
+    add('workers', 'gauge', 'Worker threads in the pool.', stats.workers.length);
+    add('uptime_seconds', 'gauge', 'Seconds since the runtime started.', stats.uptimeMs / 1000);
+
+    const perWorker = (name: string, type: string, help: string, value: (w: DetailedSnapshot['workers'][number]) => number): void => {
+      for (const worker of stats.workers) add(name, type, help, value(worker), [['worker', String(worker.id)]]);
+    };
+    perWorker('worker_busy_seconds_total', 'counter', 'Seconds a worker had at least one task running.', (w) => w.busyMs / 1000);
+    perWorker('worker_tasks_total', 'counter', 'Tasks a worker started.', (w) => w.tasks);
+    perWorker('worker_utilization', 'gauge', 'Busy time over uptime, 0 to 1.', (w) => w.utilization);
+
+    const histogram = (name: string, help: string, data: HistogramData): void => {
+      let cumulative = 0;
+      let next = 0;
+      for (const bound of BOUNDS_MICROS) {
+        for (const end = bucketOf(bound); next < end; next++) cumulative += data.buckets[next];
+        add(name, 'histogram', help, cumulative, [['le', formatValue(bound / 1e6)]], '_bucket');
+      }
+      for (; next < HISTOGRAM_BUCKETS; next++) cumulative += data.buckets[next];
+      add(name, 'histogram', help, cumulative, [['le', '+Inf']], '_bucket');
+      add(name, 'histogram', help, data.sum / 1e6, [], '_sum');
+      add(name, 'histogram', help, cumulative, [], '_count');
+    };
+    histogram('task_wait_seconds', 'Time from acceptance to the start of the call.', stats.histograms.waitTime);
+    histogram('task_run_seconds', 'Time from the start of the call until it returned or settled.', stats.histograms.runTime);
+  }
+
+  text(): string {
+    const lines: string[] = [];
+    for (const [name, { type, help, samples }] of this.#families) lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
 export function toPrometheus(stats: DetailedSnapshot, options: PrometheusOptions = {}): string {
-  const prefix = options.prefix ?? 'routine';
-  if (!METRIC_NAME.test(prefix)) throw new TypeError(`toPrometheus(): prefix ${JSON.stringify(prefix)} is not a valid metric name start`);
-  const fixed = Object.entries(options.labels ?? {});
-  for (const [name] of fixed) {
+  const exposition = new Exposition(options.prefix);
+  exposition.addSnapshot(stats, options.labels);
+  return exposition.text();
+}
+
+function checkLabels(labels: Record<string, string>): [string, string][] {
+  const entries = Object.entries(labels);
+  for (const [name] of entries) {
     if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new TypeError(`toPrometheus(): ${JSON.stringify(name)} is not a valid label name`);
   }
-  const lines: string[] = [];
-  const family = (name: string, type: string, help: string): string => {
-    const full = `${prefix}_${name}`;
-    lines.push(`# HELP ${full} ${help}`, `# TYPE ${full} ${type}`);
-    return full;
-  };
-  const sample = (name: string, value: number, labels: [string, string][] = []): void => {
-    const all = [...fixed, ...labels];
-    const text = all.length === 0 ? '' : `{${all.map(([key, v]) => `${key}="${escapeLabel(v)}"`).join(',')}}`;
-    lines.push(`${name}${text} ${formatValue(value)}`);
-  };
-
-  for (const counter of COUNTER_NAMES) {
-    if (counter === 'waiting' || counter === 'unstarted' || counter === 'ended') continue;
-    sample(family(`tasks_${counter}_total`, 'counter', COUNTER_HELP[counter]), stats[counter]);
-  }
-  sample(family('tasks_active', 'gauge', 'Tasks running on a worker now.'), stats.active);
-  sample(family('tasks_queued', 'gauge', 'Tasks accepted but not yet started.'), stats.queued);
-  sample(family('tasks_waiting', 'gauge', 'Tasks held behind a full submission ring.'), stats.waiting);
-  sample(family('workers', 'gauge', 'Worker threads in the pool.'), stats.workers.length);
-  sample(family('uptime_seconds', 'gauge', 'Seconds since the runtime started.'), stats.uptimeMs / 1000);
-
-  const perWorker = (name: string, type: string, help: string, value: (w: DetailedSnapshot['workers'][number]) => number): void => {
-    const full = family(name, type, help);
-    for (const worker of stats.workers) sample(full, value(worker), [['worker', String(worker.id)]]);
-  };
-  perWorker('worker_busy_seconds_total', 'counter', 'Seconds a worker had at least one task running.', (w) => w.busyMs / 1000);
-  perWorker('worker_tasks_total', 'counter', 'Tasks a worker started.', (w) => w.tasks);
-  perWorker('worker_utilization', 'gauge', 'Busy time over uptime, 0 to 1.', (w) => w.utilization);
-
-  const histogram = (name: string, help: string, data: HistogramData): void => {
-    const full = family(name, 'histogram', help);
-    let cumulative = 0;
-    let next = 0;
-    for (const bound of BOUNDS_MICROS) {
-      for (const end = bucketOf(bound); next < end; next++) cumulative += data.buckets[next];
-      sample(`${full}_bucket`, cumulative, [['le', formatValue(bound / 1e6)]]);
-    }
-    for (; next < HISTOGRAM_BUCKETS; next++) cumulative += data.buckets[next];
-    sample(`${full}_bucket`, cumulative, [['le', '+Inf']]);
-    sample(`${full}_sum`, data.sum / 1e6);
-    sample(`${full}_count`, cumulative);
-  };
-  histogram('task_wait_seconds', 'Time from acceptance to the start of the call.', stats.histograms.waitTime);
-  histogram('task_run_seconds', 'Time from the start of the call until it returned or settled.', stats.histograms.runTime);
-  return `${lines.join('\n')}\n`;
+  return entries;
 }
 
 function formatValue(value: number): string {

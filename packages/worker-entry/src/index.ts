@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot,
+  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -34,6 +34,7 @@ const connection = connect({
   onUnobserved: (error, gid, traceId) => reportUnobserved(routineLogger(), error, gid, traceId),
 });
 setWorkerEndpoint(connection.endpoint);
+setProgressSink((gid, value) => control.progress(gid, value));
 if (boot.setup) await import(boot.setup);
 parentPort!.postMessage(WORKER_READY);
 

@@ -30,12 +30,20 @@ export interface ControlService {
   watchDeadline(gid: number, timeoutMs: number): void;
   /** Abort the signal of task `gid`, which some worker is running. */
   abort(gid: number): void;
+  /** Task `gid` reported progress (task/progress.ts). */
+  progress?(gid: number, value: unknown): void;
 }
 
 interface ParcelMessage {
   key: string;
   parcel: Parcel;
   transferList: ArrayBuffer[];
+}
+
+/** Progress rides the parcel port too: one-way, in order with nothing else that matters. */
+interface ProgressMessage {
+  progress: number;
+  value: unknown;
 }
 
 /**
@@ -76,7 +84,10 @@ export function serveControl(control: MessagePort, parcels: MessagePort, service
     },
   };
   expose(api, nodeEndpoint(control));
-  parcels.on('message', ({ key, parcel, transferList }: ParcelMessage) => store.receive(key, parcel, transferList));
+  parcels.on('message', (message: ParcelMessage | ProgressMessage) => {
+    if ('progress' in message) service.progress?.(message.progress, message.value);
+    else store.receive(message.key, message.parcel, message.transferList);
+  });
   // Idle workers must never keep the process alive, and neither may their ports.
   control.unref();
   parcels.unref();
@@ -115,5 +126,10 @@ export class ControlClient implements ParcelClient {
 
   abortTask(gid: number): void {
     void this.#control.abortTask(gid);
+  }
+
+  progress(gid: number, value: unknown): void {
+    const message: ProgressMessage = { progress: gid, value };
+    this.#parcels.postMessage(message);
   }
 }

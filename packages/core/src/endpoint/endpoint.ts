@@ -89,6 +89,11 @@ export interface SubmitOptions {
   timeoutMs?: number;
   /** The arguments are `[items, first]`: the worker runs fn(item, first + i) on each (map()). */
   batch?: boolean;
+  /**
+   * Higher goes first among tasks waiting in a runtime's line (dispatch/held-line.ts in
+   * @routine/runtime); the endpoint itself ignores it.
+   */
+  priority?: number;
 }
 
 /** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */

@@ -9,6 +9,7 @@ import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
 import type { Delay } from '../sync/delay.js';
 import type { Suspect } from './unobserved.js';
+import { listenProgress, progressOf, type ProgressListener } from '../task/progress.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -26,6 +27,10 @@ export interface Task<R> extends PromiseLike<R> {
   catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>;
   /** As a Promise's: observes the task, and rejects as it does. */
   finally(onFinally?: (() => void) | null): Promise<R>;
+  /** Calls `listener` with each value the task reports by current().progress(); returns the remover. */
+  onProgress(listener: ProgressListener): () => void;
+  /** The task's progress values as they come, ending once it has settled. */
+  progress(): AsyncIterableIterator<unknown>;
 }
 
 const PENDING = 0;
@@ -111,6 +116,14 @@ export class TaskHandle<R> implements Task<R> {
     );
   }
 
+  onProgress(listener: ProgressListener): () => void {
+    return listenProgress(this, listener);
+  }
+
+  progress(): AsyncIterableIterator<unknown> {
+    return progressOf(this);
+  }
+
   cancel(reason?: unknown): void {
     if (this.#state === PENDING) this.#onCancel(this as TaskHandle<unknown>, reason);
   }
@@ -124,6 +137,12 @@ export class TaskHandle<R> implements Task<R> {
     else this.#reject?.(outcome as Error);
     if (this.#onSettled) for (const listener of this.#onSettled) listener();
     return true;
+  }
+
+  /** The outcome once settled, without counting as observing it (for hooks and spans); undefined before. */
+  peek(): Result<R> | undefined {
+    if (this.#state === PENDING) return undefined;
+    return this.#state === FULFILLED ? { ok: true, value: this.#outcome as R } : { ok: false, error: this.#outcome as Error };
   }
 
   /** Runs `listener` once the task settles, without counting as observing it. */

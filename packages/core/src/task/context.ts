@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { ambientTrace } from './trace.js';
+import { reportProgress } from './progress.js';
 import type { Trace } from './trace-id.js';
 
 export interface TaskContext {
@@ -37,6 +38,8 @@ export interface Current {
   traceparent: string;
   signal: AbortSignal;
   name?: string;
+  /** Reports progress to whoever listens on this task's handle (task.onProgress, task.progress()); see progress.ts. */
+  progress(value: unknown): void;
 }
 
 let syncContext: TaskContext | undefined;
@@ -71,7 +74,7 @@ export function current(): Current {
   const trace = tracePassedOn(context);
   const traceId = trace?.id ?? '';
   const traceparent = trace?.traceparent ?? '';
-  if (!context) return { gid: 0, parentGid: 0, traceId, traceparent, signal: neverAborted };
+  if (!context) return { gid: 0, parentGid: 0, traceId, traceparent, signal: neverAborted, progress: (value) => reportProgress(0, value) };
   context.controller ??= new AbortController();
   return {
     gid: context.gid,
@@ -79,6 +82,7 @@ export function current(): Current {
     traceId,
     traceparent,
     signal: context.controller.signal,
+    progress: (value) => reportProgress(context.gid, value),
     ...(context.name === undefined ? {} : { name: context.name }),
   };
 }

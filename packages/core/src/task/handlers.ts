@@ -33,7 +33,7 @@ export function setPanicHandler(handler: PanicHandler | undefined): void {
   panicHandler = checkHandler('setPanicHandler', handler);
 }
 
-function checkHandler<T>(name: string, handler: T | undefined): T | undefined {
+export function checkHandler<T>(name: string, handler: T | undefined): T | undefined {
   if (handler === undefined || handler === null) return undefined;
   if (typeof handler !== 'function') {
     throw new InvalidArgumentError(`${name}() takes a function (or undefined to restore the default logging), ${got(handler)}`);
@@ -41,29 +41,36 @@ function checkHandler<T>(name: string, handler: T | undefined): T | undefined {
   return handler;
 }
 
-/** A task failed and nobody observed it. */
-export function reportUnobserved(log: Logger, error: Error, gid: number, traceId: string): void {
-  if (!errorHandler) {
+/**
+ * A task failed and nobody observed it. `own` is the handler of the runtime it ran on
+ * (Runtime.setErrorHandler, or its 'error' listeners): it takes the place of the process-wide one.
+ */
+export function reportUnobserved(log: Logger, error: Error, gid: number, traceId: string, own?: ErrorHandler): void {
+  const handler = own ?? errorHandler;
+  if (!handler) {
     log.error({ err: error, gid, traceId }, 'routine: a task failed and nobody awaited it');
     return;
   }
-  callSafely(log, 'error', gid, () => errorHandler!(error, gid));
+  callSafely(log, 'error', gid, () => handler(error, gid));
 }
 
 /**
  * A worker died, failing the tasks `gids` it was running; `describe` is the default log line, at
  * warn when every one of those tasks is `handled` by its caller (goWithRecover, result(), an
- * await), at error otherwise.
+ * await), at error otherwise. `own` is the runtime's panic handler, in place of the process-wide one.
  */
-export function reportPanic(log: Logger, handled: boolean, value: unknown, gids: readonly number[], describe: () => [object, string]): void {
-  if (!panicHandler) {
+export function reportPanic(
+  log: Logger, handled: boolean, value: unknown, gids: readonly number[], describe: () => [object, string], own?: PanicHandler,
+): void {
+  const handler = own ?? panicHandler;
+  if (!handler) {
     const [fields, message] = describe();
     if (handled) log.warn(fields, message);
     else log.error(fields, message);
     return;
   }
   const stack = value instanceof Error ? (value.stack ?? String(value)) : '';
-  for (const gid of gids.length > 0 ? gids : [0]) callSafely(log, 'panic', gid, () => panicHandler!(value, stack, gid));
+  for (const gid of gids.length > 0 ? gids : [0]) callSafely(log, 'panic', gid, () => handler(value, stack, gid));
 }
 
 function callSafely(log: Logger, kind: string, gid: number, call: () => void): void {

@@ -12,9 +12,25 @@ interface SpanContext {
   traceFlags: number;
 }
 
-interface OtelApi {
-  context: { active(): unknown };
-  trace: { getSpan(context: unknown): { spanContext(): SpanContext } | undefined };
+/** The part of @opentelemetry/api routine uses (here, and for task spans in @routine/runtime). */
+export interface OtelSpan {
+  spanContext(): SpanContext;
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  recordException(exception: Error): unknown;
+  end(): void;
+}
+
+export interface OtelApi {
+  context: { active(): unknown; with<T>(context: unknown, fn: () => T): T };
+  trace: {
+    getSpan(context: unknown): OtelSpan | undefined;
+    setSpan(context: unknown, span: OtelSpan): unknown;
+    getTracerProvider(): { getDelegate?(): object };
+    getTracer(name: string, version?: string): {
+      startSpan(name: string, options: { kind?: number; attributes?: Record<string, string | number | boolean> }, context: unknown): OtelSpan;
+    };
+  };
   isSpanContextValid(context: SpanContext): boolean;
 }
 
@@ -33,6 +49,12 @@ function load(): OtelApi | null {
   } catch {
     return null;
   }
+}
+
+/** @opentelemetry/api as the application installed it, or null when it is not. */
+export function otelApi(): OtelApi | null {
+  api ??= load();
+  return api;
 }
 
 /** The trace of the active OpenTelemetry span, with that span as the parent of what starts here. */

@@ -16,14 +16,21 @@ export function deferredHandle(
   on: Submitter,
   where: string,
   onGaveUp: (handle: TaskHandle<unknown>, error: CancelledError) => void,
+  /** A gid reserved already and the lineage recorded with it, for a handle deferred once more. */
+  reserved?: { gid: number; lineage: { parentGid: number; trace: TaskHandle<unknown>['trace'] } },
 ): TaskHandle<unknown> {
-  const handle = new TaskHandle<unknown>(on.reserveGid(), (task, reason) => {
+  const handle = new TaskHandle<unknown>(reserved?.gid ?? on.reserveGid(), (task, reason) => {
     if (task.delegate) {
       task.delegate.cancel(reason);
       return;
     }
     onGaveUp(task, new CancelledError(`task ${task.gid} was cancelled while waiting ${where}`, { cause: reason, gid: task.gid }));
   });
+  if (reserved) {
+    handle.parentGid = reserved.lineage.parentGid;
+    handle.trace = reserved.lineage.trace;
+    return handle;
+  }
   const parent = currentContext();
   handle.parentGid = parent?.gid ?? 0;
   handle.trace = tracePassedOn(parent);

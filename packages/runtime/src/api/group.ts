@@ -6,7 +6,14 @@
  *   await g.wait(); // the first error (failFast), or an AggregateError of all of them
  *
  * At most `limit` members run at once; the rest wait in the group, in order, and start as running
- * ones settle. With `failFast` (the default) the first error aborts the group's signal: members
+ * ones settle. `go` itself never blocks, so a producer with more work than memory waits for room
+ * first, as errgroup's Go blocks under SetLimit:
+ *
+ *   for await (const message of subscription) {
+ *     await g.ready(); // resolves once a member may start at once
+ *     g.go(work.handle, message);
+ *   }
+ * With `failFast` (the default) the first error aborts the group's signal: members
  * that had not started never do (they reject with CancelledError) and running ones see their
  * `current().signal` abort. `wait()` then rejects with that first error, the original one, stack
  * and all. Without `failFast` every member runs, and `wait()` rejects with an AggregateError of
@@ -40,6 +47,7 @@ interface Waiting {
 /** Tasks started and waited for together, like Go's errgroup: the first failure cancels the others (unless `collectErrors`), `wait()` resolves once all settled. Make one with `group()` or `runtime.group()`. */
 export class Group {
   readonly #failFast: boolean;
+  readonly #limit: number;
   readonly #controller = new AbortController();
   /** At most `limit` members running; the rest wait in line, skipped once cancelled. */
   readonly #admission: Admission<Waiting>;
@@ -54,6 +62,8 @@ export class Group {
   /** What failFast `wait()` races the members against, made when first waited on. */
   #failed: Promise<void> | undefined;
   #reportFailure: (() => void) | undefined;
+  /** Producers waiting in ready(), resumed in order as places free up. */
+  readonly #readyWaiters: (() => void)[] = [];
 
   /** Prefer `group()`, or `runtime.group()` for a runtime of your own. */
   constructor(options: GroupOptions = {}, on: Submitter) {
@@ -65,6 +75,7 @@ export class Group {
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
       throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, ${got(limit)}`);
     }
+    this.#limit = limit;
     this.#admission = new Admission<Waiting>(limit, (next) => this.#launch(next), (next) => next.member.settled);
     this.#failFast = options.failFast ?? true;
     if (typeof this.#failFast !== 'boolean') throw new InvalidArgumentError(`group({ failFast }) must be true or false, ${got(options.failFast)}`);
@@ -93,6 +104,30 @@ export class Group {
     if (this.#controller.signal.aborted) this.#finishMember(member, false, this.#cancelled(member.gid));
     else this.#admission.enter({ member, fn, args });
     return member as unknown as Task<R>;
+  }
+
+  /**
+   * Resolves once a member started now would run at once: fewer than `limit` running and none
+   * waiting in the group (at once without a limit, and once the group has stopped, when `go`
+   * settles members at once). Producers awaiting it resume one per free place, in order, so a
+   * loop of `await g.ready(); g.go(...)` holds at most `limit` members, and each further
+   * concurrent producer at most one more. `go` without awaiting it still accepts without bound.
+   */
+  ready(): Promise<void> {
+    if (this.#hasRoom() && this.#readyWaiters.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#readyWaiters.push(resolve);
+    });
+  }
+
+  #hasRoom(): boolean {
+    return this.#controller.signal.aborted || (this.#admission.active < this.#limit && this.#admission.waiting === 0);
+  }
+
+  /** Resumes one ready() waiter per free place (every one, once the group has stopped). */
+  #wakeProducers(): void {
+    let free = this.#controller.signal.aborted ? Infinity : this.#limit - this.#admission.active - this.#admission.waiting;
+    while (free-- > 0 && this.#readyWaiters.length > 0) this.#readyWaiters.shift()!();
   }
 
   /** As `go`, but the member's outcome as a Result; it never rejects. */
@@ -159,6 +194,7 @@ export class Group {
       this.#started.delete(member);
       this.#finishMember(member, ok, outcome);
       this.#admission.leave();
+      this.#wakeProducers();
     });
   }
 
@@ -179,6 +215,7 @@ export class Group {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
     for (const { member } of this.#admission.clear()) this.#finishMember(member, false, this.#cancelled(member.gid));
     for (const member of this.#started) member.delegate?.cancel(reason);
+    this.#wakeProducers();
   }
 
   #cancelled(gid: number): CancelledError {

@@ -26,7 +26,8 @@ export interface RecoveryParts {
 }
 
 /** Tasks a thread launched whose outcome it has not counted: the ones it has not settled. */
-function unsettled(counters: CounterBlock): number {
+/** Tasks a thread started and has not settled (its stats block), nested ones included. */
+export function unsettled(counters: CounterBlock): number {
   const { launched, completed, errors, panics, cancelled, timeouts } = Counter;
   return counters.read(launched) - [completed, errors, panics, cancelled, timeouts].reduce((sum, c) => sum + counters.read(c), 0);
 }

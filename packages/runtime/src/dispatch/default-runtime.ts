@@ -16,7 +16,7 @@ export function defaultRuntime(): Runtime {
     );
   }
   if (!shared) {
-    const created = createRuntime();
+    const created = createRuntime({ name: 'default' });
     shared = created;
     // Closing it makes room for a fresh one on next use, instead of a runtime that refuses work.
     const close = created.close.bind(created);

@@ -4,7 +4,7 @@
  * them is stuck in a synchronous loop.
  */
 import {
-  ClaimState, type ClaimTables, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
+  ClaimState, type ClaimTables, CodeKind, codeIdOf, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
   traceAt,
 } from '@routine/core';
 
@@ -20,6 +20,8 @@ export interface RunningTask {
   name?: string;
   /** Index of the worker running it. */
   worker: number;
+  /** Its code: `module#export`, or an inline function's source on one line, cut at 100 characters. */
+  function: string;
   /** How long it has been running. */
   runningForMs: number;
 }
@@ -38,8 +40,19 @@ export function readDump(tables: ClaimTables, code: CodeTable): RunningTask[] {
       traceId: readTrace(i32, traceAt(entry), sampledOf(i32, entry), undefined).id,
       ...(nameId < 0 ? {} : { name: code.read(nameId).text }),
       worker,
+      function: describeCode(code, codeIdOf(i32, entry)),
       runningForMs: Math.max(0, now - startedMsOf(f64, entry)),
     });
   }
   return running.sort((a, b) => b.runningForMs - a.runningForMs);
+}
+
+const MAX_SOURCE = 100;
+
+function describeCode(code: CodeTable, id: number): string {
+  const { kind, text } = code.read(id);
+  if (kind === CodeKind.module) return text;
+  // The sourceURL that names the task in stack traces (task-origin.ts in core) is not its code.
+  const line = text.replace(/\n\/\/# sourceURL=.*$/, '').replace(/\s+/g, ' ').trim();
+  return line.length > MAX_SOURCE ? `${line.slice(0, MAX_SOURCE)}...` : line;
 }

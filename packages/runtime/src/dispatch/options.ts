@@ -6,8 +6,12 @@ import { envLogLevel, got, InvalidArgumentError, type LayoutOptions, LOG_LEVELS,
 
 /** Options of `createRuntime()`; each one left out has the default its comment gives. */
 export interface RuntimeOptions {
+  /** What it is listed under in serveDebug's /metrics and /debug/routines; default runtime-1, runtime-2, ... */
+  name?: string;
   /** Worker threads; default `os.availableParallelism()`. */
   workers?: number;
+  /** The most workers resize() may grow to; default `workers`. Each slot costs its shared memory (about 140 KiB). */
+  maxWorkers?: number;
   /** Slots of the submission ring: a power of two, default 4096. */
   queueCapacity?: number;
   /** Tasks allowed to wait behind a full ring; beyond it `go` throws QueueFullError. Default Infinity. */
@@ -50,6 +54,9 @@ export interface RuntimeOptions {
 }
 
 export interface ResolvedOptions {
+  /** Workers started at creation; layout.workers is maxWorkers. */
+  workers: number;
+  name?: string;
   layout: LayoutOptions;
   maxQueue: number;
   logger?: Logger;
@@ -71,7 +78,7 @@ const MAX_TASKS_PER_WORKER = 1 << 20;
 
 const KNOWN_OPTIONS = new Set<string>([
   'workers', 'queueCapacity', 'maxQueue', 'logger', 'logLevel', 'workerSetup', 'resourceLimits', 'execArgv', 'env', 'arenaBytes', 'metrics',
-  'maxTasksPerWorker',
+  'maxTasksPerWorker', 'name', 'maxWorkers',
 ] satisfies (keyof RuntimeOptions)[]);
 
 const RESOURCE_LIMITS = new Set<string>([
@@ -94,6 +101,10 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
         'Leave it out to use one worker per core (os.availableParallelism())',
     );
   }
+  const maxWorkers = options.maxWorkers ?? workers;
+  if (!Number.isInteger(maxWorkers) || maxWorkers < workers || maxWorkers > MAX_WORKERS) {
+    throw new InvalidArgumentError(`maxWorkers must be a whole number from workers (${workers}) to ${MAX_WORKERS}, ${got(maxWorkers)}`);
+  }
   const queueCapacity = options.queueCapacity ?? 4096;
   if (!Number.isInteger(queueCapacity) || queueCapacity < 2 || queueCapacity > 1 << 20 || (queueCapacity & (queueCapacity - 1)) !== 0) {
     throw new InvalidArgumentError(`queueCapacity must be a power of two from 2 to 1048576, ${got(queueCapacity)}`);
@@ -115,7 +126,10 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   if (env !== undefined && env !== SHARE_ENV && !isStringRecord(env)) {
     throw new InvalidArgumentError(`env must be an object of strings or SHARE_ENV, ${got(env)}`);
   }
-  const { logger, workerSetup, resourceLimits } = options;
+  const { logger, workerSetup, resourceLimits, name } = options;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new InvalidArgumentError(`name must be a non-empty string (what serveDebug lists the runtime under), ${got(name)}`);
+  }
   if (logger !== undefined && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.child !== 'function')) {
     throw new InvalidArgumentError(`logger must be a pino logger (an object with error() and child()), ${got(logger)}`);
   }
@@ -140,8 +154,9 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   }
   const claimSlots = Math.min(FIXED_CLAIM_SLOTS, maxTasksPerWorker);
   return {
+    workers,
     layout: {
-      workers,
+      workers: maxWorkers,
       queueCapacity,
       workerInboxCapacity: 1024,
       claimSlots,
@@ -150,6 +165,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
       codeTextBytes: 4 << 20,
       arenaBytes,
     },
+    name,
     maxQueue,
     logger,
     logLevel,

@@ -5,6 +5,7 @@
  * `Atomics.waitAsync` and holds one ref'd timer so the process stays up; once none are pending it
  * lets go of both, and since workers are unref'd, a script that awaited its tasks exits by itself.
  */
+import { EventEmitter } from 'node:events';
 import { initThreadStats, monotonicMs, snapshot, toPrometheus, type DetailedSnapshot, type PrometheusOptions, type StatsSnapshot } from '@routine/stats';
 import type { Logger } from 'pino';
 import {
@@ -12,10 +13,16 @@ import {
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
+  type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
 import { availableParallelism } from 'node:os';
+import { nextRuntimeName, register, unregister } from './registry.js';
+import { TaskObservers } from './task-observers.js';
+import { Gate } from './gate.js';
+import { traceTask, tracingActive } from './task-tracing.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
+import { Resizer } from './resizer.js';
 import { TaskStopper } from './task-stopper.js';
 import { WorkerLogs } from './worker-logs.js';
 import { checkTimeout } from '../api/timeout.js';
@@ -41,8 +48,37 @@ const OVERFLOW_POLL_MS = 1;
 const MAIN_SPIN_MIN = 20;
 const MAIN_SPIN_MAX = 1000;
 
+/**
+ * A runtime's events, Node-style (`runtime.on('idle', ...)`):
+ * - `idle`: no task started here is pending any more.
+ * - `drain`: the tasks that waited behind a full ring (or beyond this thread's credits) have all
+ *   gone in, as a stream's 'drain' says there is room again.
+ * - `error` (error, gid): a task failed and nobody observed it. With a listener (or a handler set
+ *   by setErrorHandler) it is not logged and the process-wide handler is not called. Unlike
+ *   EventEmitter's usual 'error', having no listener never throws: it falls back to the log.
+ * - `panic` (value, stack, gid): a worker died under task `gid` (0: running nothing).
+ * - `workerCreate` (index, threadId): a worker booted, at creation or as a replacement.
+ * - `workerExit` (index, exitCode, threadId): a worker exited, whatever the reason.
+ */
+export interface RuntimeEvents {
+  /** No task started here is pending any more. */
+  idle: [];
+  /** The tasks that waited behind a full ring have all gone in. */
+  drain: [];
+  /** A task failed and nobody observed it. */
+  error: [error: Error, gid: number];
+  /** A worker died under task `gid` (0: running nothing). */
+  panic: [value: unknown, stack: string, gid: number];
+  /** A worker booted, at creation or as a replacement. */
+  workerCreate: [index: number, threadId: number];
+  /** A worker exited, whatever the reason. */
+  workerExit: [index: number, exitCode: number, threadId: number];
+}
+
 /** One shared buffer and a fixed pool of worker threads, with every free function (`go`, `group`, `timeout`, ...) as a method. Make one with `createRuntime()`; the free functions use `defaultRuntime()`. */
-export class Runtime {
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  /** What it is listed under in /metrics and /debug/routines (RuntimeOptions.name). */
+  readonly name: string;
   readonly #options: ResolvedOptions;
   readonly #layout: Layout;
   readonly #buffer: SharedArrayBuffer;
@@ -68,9 +104,19 @@ export class Runtime {
   #cut = false;
   #logger: Logger | undefined;
   readonly #logs = new WorkerLogs(() => this.#log());
+  readonly #observers = new TaskObservers();
+  #errorHandler: ErrorHandler | undefined;
+  #panicHandler: PanicHandler | undefined;
+  /** Tasks have waited in the overflow line since the last 'drain'. */
+  #overflowed = false;
+  readonly #idleWaiters: (() => void)[] = [];
+  readonly #gate: Gate;
+  readonly #resizer: Resizer;
 
   constructor(options?: RuntimeOptions) {
+    super();
     this.#options = resolveOptions(options);
+    this.name = this.#options.name ?? nextRuntimeName();
     if (this.#options.logger) setLogger(this.#log());
     this.#layout = planLayout(this.#options.layout);
     this.#mainSpin = availableParallelism() > this.#layout.workers ? new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX) : undefined;
@@ -84,7 +130,7 @@ export class Runtime {
       parcels: this.#parcels,
       maxQueue: this.#options.maxQueue,
       metrics: this.#options.metrics,
-      onUnobserved: (error, gid, traceId) => reportUnobserved(this.#log(), error, gid, traceId),
+      onUnobserved: (error, gid, traceId) => reportUnobserved(this.#log(), error, gid, traceId, this.#ownErrorHandler()),
       onExpired: (gid) => this.#stopper.stop(gid),
       onAbort: (gid) => this.#abort(gid),
     });
@@ -108,6 +154,7 @@ export class Runtime {
     this.#pool = new WorkerPool({
       buffer: this.#buffer,
       layout: this.#layout,
+      initial: this.#options.workers,
       spills,
       gidCounter: gidCounter(),
       parcels: this.#parcels,
@@ -121,6 +168,8 @@ export class Runtime {
       onDeath: (index, error, exitCode, started) => this.#onWorkerDeath(index, error, exitCode, started),
       onWatchDeadline: (gid, timeoutMs) => delay(timeoutMs, (late: number) => this.#stopper.stop(late), gid).unref(),
       onAbort: (gid) => this.#abort(gid),
+      onCreate: (index, threadId) => this.emit('workerCreate', index, threadId),
+      onExit: (index, exitCode, threadId) => this.emit('workerExit', index, exitCode, threadId),
     });
     this.#stopper = new TaskStopper({
       layout: this.#layout,
@@ -142,6 +191,112 @@ export class Runtime {
       parcels: this.#parcels,
       generationOf: (worker) => this.#pool.generation(worker),
     });
+    this.#resizer = new Resizer({
+      layout: this.#layout,
+      buffer: this.#buffer,
+      claims: this.#claims,
+      pool: this.#pool,
+      initial: this.#options.workers,
+      closing: () => this.#closing !== undefined,
+    });
+    this.#gate = new Gate({
+      submitter: this,
+      send: (fn, args, options) => this.#submitNow(fn, args, options),
+      overflowing: () => this.#connection.endpoint.overflowCount > 0,
+      onUnobserved: (error, gid, traceId) => reportUnobserved(this.#log(), error, gid, traceId, this.#ownErrorHandler()),
+      holding: (on) => {
+        if (on) this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+        else if (!this.#watching) this.#release();
+      },
+    });
+    register(this);
+  }
+
+  /**
+   * Holds every task submitted from now on until resume(); tasks already handed to the workers
+   * still run. See dispatch/gate.ts. close() resumes first, so nothing held is lost.
+   */
+  pause(): void {
+    this.#gate.pause();
+  }
+
+  /** Lets the tasks held since pause() go, highest priority first. */
+  resume(): void {
+    this.#gate.resume();
+  }
+
+  /** Whether pause() holds new tasks now. */
+  get paused(): boolean {
+    return this.#gate.paused;
+  }
+
+  /** Tasks waiting in the runtime's own line: held by pause(), or behind higher priorities. */
+  get heldCount(): number {
+    return this.#gate.waiting;
+  }
+
+  /** The runtime's own error handler (setErrorHandler's, and its 'error' listeners), if it has one. */
+  #ownErrorHandler(): ErrorHandler | undefined {
+    const handler = this.#errorHandler;
+    if (!handler && this.listenerCount('error') === 0) return undefined;
+    return (error, gid) => {
+      handler?.(error, gid);
+      // EventEmitter throws an 'error' nobody listens to: here the handler has it already.
+      if (this.listenerCount('error') > 0) this.emit('error', error, gid);
+    };
+  }
+
+  /** As #ownErrorHandler, for panics. */
+  #ownPanicHandler(): PanicHandler | undefined {
+    const handler = this.#panicHandler;
+    if (!handler && this.listenerCount('panic') === 0) return undefined;
+    return (value, stack, gid) => {
+      handler?.(value, stack, gid);
+      this.emit('panic', value, stack, gid);
+    };
+  }
+
+  /**
+   * Unobserved failures of this runtime's tasks go to `handler` instead of the process-wide
+   * handler (setErrorHandler) or the log; `undefined` restores that.
+   */
+  setErrorHandler(handler: ErrorHandler | undefined): void {
+    this.#errorHandler = checkHandler('runtime.setErrorHandler', handler);
+  }
+
+  /** Deaths of this runtime's workers go to `handler`, once per task that died; `undefined` restores the process-wide one. */
+  setPanicHandler(handler: PanicHandler | undefined): void {
+    this.#panicHandler = checkHandler('runtime.setPanicHandler', handler);
+  }
+
+  /** A hook run on this thread when this runtime accepts a task; returns its remover. See also the process-wide addBeforeRoutine. */
+  addBeforeRoutine(hook: BeforeRoutine): () => void {
+    return this.#observers.addBefore(hook);
+  }
+
+  /** A hook run on this thread when a task of this runtime settles, with its Result; returns its remover. */
+  addAfterRoutine(hook: AfterRoutine): () => void {
+    return this.#observers.addAfter(hook);
+  }
+
+  /** Removes a hook added with this runtime's addBeforeRoutine. */
+  removeBeforeRoutine(hook: BeforeRoutine): void {
+    this.#observers.removeBefore(hook);
+  }
+
+  /** Removes a hook added with this runtime's addAfterRoutine. */
+  removeAfterRoutine(hook: AfterRoutine): void {
+    this.#observers.removeAfter(hook);
+  }
+
+  /** Why no worker can start (every start failed; tasks fail with it), or undefined while healthy. */
+  get startError(): WorkerStartError | undefined {
+    return this.#broken;
+  }
+
+  /** The threadId of worker `index` now, or undefined while it is being replaced. */
+  threadIdOf(index: number): number | undefined {
+    return this.#pool.threadId(index);
   }
 
   /** The logger given to createRuntime, else routine's own, made on first use; at logLevel if one was asked for. */
@@ -153,9 +308,24 @@ export class Runtime {
     return this.#logger;
   }
 
-  /** Worker threads in the pool. */
+  /** Worker threads in the pool (see resize). */
   get workers(): number {
-    return this.#layout.workers;
+    return this.#resizer.active;
+  }
+
+  /**
+   * Sets the number of workers at run time, as Go's GOMAXPROCS, from 1 to the runtime's
+   * maxWorkers. Growing starts workers at once; shrinking retires the highest-numbered workers,
+   * each once it holds no task, so nothing queued or running is lost (see resizer.ts). Resolves
+   * once done; calls take effect in order.
+   */
+  resize(workers: number): Promise<void> {
+    const max = this.#layout.workers;
+    if (!Number.isInteger(workers) || workers < 1 || workers > max) {
+      throw new InvalidArgumentError(`resize() needs a whole number of workers from 1 to ${max} (maxWorkers), ${got(workers)}. Create the runtime with a larger maxWorkers to grow further`);
+    }
+    if (this.#closing) throw new RuntimeClosedError('the runtime is closed: it cannot be resized');
+    return this.#resizer.resize(workers);
   }
 
   /**
@@ -255,8 +425,20 @@ export class Runtime {
   /** `go` with options; the variants (timeouts, names) build on it. */
   submit<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     if (this.#broken) throw this.#broken;
-    const task = this.#connection.endpoint.submit<R>(fn, args, options);
+    if (this.#gate.holds(options)) {
+      if (this.#closing) throw new RuntimeClosedError('the runtime is closed: it accepts no new tasks. Create a new runtime with createRuntime()');
+      return this.#gate.hold(fn, args, options) as TaskHandle<R>;
+    }
+    return this.#submitNow(fn, args, options);
+  }
+
+  #submitNow<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
+    const { endpoint } = this.#connection;
+    const task = tracingActive()
+      ? (traceTask(() => endpoint.submit(fn, args, options), options?.name, this.name) as TaskHandle<R>)
+      : endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
+    if (this.#observers.active) this.#observers.observe(task as TaskHandle<unknown>);
     return task;
   }
 
@@ -284,12 +466,21 @@ export class Runtime {
     return toPrometheus(this.#detailedStats(), options);
   }
 
+  /** stats() with every histogram bucket, for exporters (serveDebug's /metrics). */
+  detailedStats(): DetailedSnapshot {
+    return this.#detailedStats();
+  }
+
   #detailedStats(): DetailedSnapshot {
     if (!this.#options.metrics) {
       throw new InvalidArgumentError('stats are off for this runtime: it was created with metrics: false. Leave metrics out (or true) to read them');
     }
     const blocks = this.#layout.statsBlocks;
-    return snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
+    const stats = snapshot({ buffer: this.#buffer, threadBlocks: blocks, workerBlocks: blocks.slice(1), startedMs: this.#startedMs, nowMs: monotonicMs() });
+    // Slots beyond the active ones (room for resize) are no workers; their histograms stay in.
+    const active = this.#resizer.active;
+    if (stats.workers.length > active) stats.workers = stats.workers.slice(0, active);
+    return stats;
   }
 
   /**
@@ -298,6 +489,8 @@ export class Runtime {
    */
   close(options: CloseOptions = {}): Promise<void> {
     const graceMs = checkGrace(options);
+    // Held tasks were accepted: they go to the endpoint, in their order, before it closes.
+    this.#gate.admit(true);
     this.#closing ??= this.#shutDown(false);
     if (graceMs !== Infinity && !this.#grace) {
       this.#grace = delay(graceMs, () => this.#cutOff(`the runtime was closed with graceMs: ${graceMs} and this task had not finished by then`));
@@ -307,6 +500,7 @@ export class Runtime {
 
   /** Stops now: pending tasks reject with RuntimeClosedError, running ones are cut off. */
   terminate(): Promise<void> {
+    this.#gate.failAll(new RuntimeClosedError('the runtime was terminated before this task left its line'));
     const closing = this.#shutDown(true);
     this.#closing ??= closing;
     return closing;
@@ -334,6 +528,8 @@ export class Runtime {
     this.#release();
     this.#logs.closeAll();
     endpoint.reportUnobserved();
+    this.#gate.reportUnobserved();
+    unregister(this);
   }
 
   /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
@@ -369,14 +565,21 @@ export class Runtime {
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
         if (!(await this.#spunFor(hasWork))) await waitAsync(inbox.dataBell, hasWork, poll);
         endpoint.drain();
-        if (endpoint.overflowCount > 0) endpoint.flushOverflow();
+        if (endpoint.overflowCount > 0) {
+          this.#overflowed = true;
+          endpoint.flushOverflow();
+        }
         if (this.#recovery.deferredCount > 0) this.#recovery.retry();
+        if (this.#gate.waiting > 0) this.#gate.admit();
+        this.#checkDrained();
       }
     } finally {
       this.#watching = false;
       if (!this.#closing || endpoint.pendingCount === 0) this.#release();
       this.#drained?.();
     }
+    this.#checkDrained();
+    if (endpoint.pendingCount === 0) this.#becameIdle();
   }
 
   /**
@@ -395,7 +598,30 @@ export class Runtime {
     wakeAll(inboxes[1 + found.worker].dataBell);
   }
 
+  /**
+   * Resolves once no task started here is pending (at once if none is), like p-queue's onIdle.
+   * Unlike waiting for the 'idle' event, it cannot miss an idle moment that came first.
+   */
+  onIdle(): Promise<void> {
+    if (!this.#watching && this.#connection.endpoint.pendingCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #becameIdle(): void {
+    const waiters = this.#idleWaiters.splice(0);
+    for (const resolve of waiters) resolve();
+    this.emit('idle');
+  }
+
+  #checkDrained(): void {
+    if (this.#overflowed && this.#connection.endpoint.overflowCount === 0) {
+      this.#overflowed = false;
+      this.emit('drain');
+    }
+  }
+
   #release(): void {
+    if (this.#gate.waiting > 0) return; // held tasks keep the process up until they run
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
   }
@@ -404,6 +630,17 @@ export class Runtime {
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const { panics, handled } = this.#recovery.recover(index, error, exitCode, stoppedGid);
+    if (this.#resizer.retired(index)) {
+      // Retired by resize(): no replacement. It held nothing, unless it died on its own meanwhile.
+      if (panics.length > 0) {
+        reportPanic(this.#log(), handled, error ?? exitCode, panics, () => [
+          { err: error, worker: index, exitCode, gids: panics },
+          `routine: worker ${index} died while being retired, failing ${panics.length} task(s)`,
+        ], this.#ownPanicHandler());
+      }
+      if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();
+      return;
+    }
     if (!started) {
       this.#onStartFailure(index, error, exitCode);
       return;
@@ -413,7 +650,7 @@ export class Runtime {
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
           `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
-      ]);
+      ], this.#ownPanicHandler());
     }
     this.#pool.replace(index);
     if (!this.#watching && (this.#connection.endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0)) void this.#watch();

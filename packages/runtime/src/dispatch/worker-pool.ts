@@ -9,7 +9,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  InvalidArgumentError, type Layout, type LogLevel, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
+  deliverProgress, InvalidArgumentError, type Layout, type LogLevel, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 import type { WorkerLogs } from './worker-logs.js';
@@ -17,6 +17,8 @@ import type { WorkerLogs } from './worker-logs.js';
 export interface WorkerPoolOptions {
   buffer: SharedArrayBuffer;
   layout: Layout;
+  /** Slots started at creation, from 0 (the layout may have room for more: resize). */
+  initial: number;
   /** Each worker's spill table, handed to it and to its replacements. */
   spills: readonly SharedArrayBuffer[];
   gidCounter: Int32Array;
@@ -36,6 +38,10 @@ export interface WorkerPoolOptions {
   onWatchDeadline(gid: number, timeoutMs: number): void;
   /** A worker cancelled task `gid`, which another worker is running. */
   onAbort(gid: number): void;
+  /** Worker `index` has booted (its setup imported) and takes tasks. */
+  onCreate?(index: number, threadId: number): void;
+  /** Worker `index` has exited, whatever the reason (a replacement, if any, is reported by onCreate). */
+  onExit?(index: number, exitCode: number, threadId: number): void;
 }
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
@@ -57,6 +63,8 @@ export class WorkerPool {
   readonly #failedStarts: number[] = [];
   readonly #restarts: (NodeJS.Timeout | undefined)[] = [];
   #givenUp = 0;
+  /** Slots in use: started at creation or by activate(), not retired. */
+  #live: number;
   #execArgv: string[] | undefined;
   /** Whether #execArgv is ours (derived from the parent's), so flags Node refuses may be dropped. */
   readonly #derivedArgv: boolean;
@@ -67,8 +75,9 @@ export class WorkerPool {
     this.#i32 = new Int32Array(options.buffer);
     this.#execArgv = options.execArgv ?? workerExecArgv(process.execArgv);
     this.#derivedArgv = options.execArgv === undefined;
+    this.#live = options.initial;
     try {
-      for (let index = 0; index < options.layout.workers; index++) this.#start(index, true);
+      for (let index = 0; index < options.initial; index++) this.#start(index, true);
     } catch (error) {
       void this.terminate();
       throw error;
@@ -77,9 +86,14 @@ export class WorkerPool {
 
   /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
   get broken(): boolean {
-    return this.#givenUp === this.#options.layout.workers;
+    return this.#givenUp >= this.#live;
   }
 
+
+  /** The threadId of worker `index` now (what the inspector names it by), or undefined between a death and its replacement. */
+  threadId(index: number): number | undefined {
+    return this.#workers[index]?.threadId;
+  }
 
   /** Generation of worker `index`: bumped on every replacement. */
   generation(index: number): number {
@@ -135,6 +149,29 @@ export class WorkerPool {
     );
   }
 
+  /** Starts a worker in slot `index`, which has none (never used, or retired). */
+  activate(index: number): void {
+    const control = this.#options.layout.workerBlocks[index] / 4;
+    Atomics.add(this.#i32, control + WorkerWord.GENERATION, 1);
+    Atomics.store(this.#i32, control + WorkerWord.SAFETY, Safety.safe);
+    this.#failedStarts[index] = 0;
+    this.#live++;
+    this.#start(index, false);
+  }
+
+  /** Slot `index` is given up for good (its worker was retired): no replacement, not counted as live. */
+  retired(index: number): void {
+    clearTimeout(this.#restarts[index]); // a restart after a failed start it was waiting for
+    this.#restarts[index] = undefined;
+    if (this.#failedStarts[index] >= START_ATTEMPTS) this.#givenUp--;
+    this.#live--;
+  }
+
+  /** Whether slot `index` has a worker now (not between a failed start and its restart, nor given up). */
+  hasWorker(index: number): boolean {
+    return this.#workers[index] !== undefined;
+  }
+
   /** Terminates one worker; its death is reported through onDeath like any other. */
   terminateWorker(index: number): void {
     void this.#workers[index]?.terminate();
@@ -182,11 +219,12 @@ export class WorkerPool {
       return;
     }
     let alive = true;
-    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort });
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort, progress: deliverProgress });
     worker.on('message', (message) => {
       if (message !== WORKER_READY || this.#workers[index] !== worker) return;
       this.#started[index] = true;
       this.#failedStarts[index] = 0;
+      this.#options.onCreate?.(index, worker.threadId);
     });
     // A parked worker must never keep the process alive: the runtime holds the process open
     // itself while tasks are pending (runtime.ts). After the 'message' listener: adding one refs
@@ -195,8 +233,10 @@ export class WorkerPool {
     let fatal: unknown;
     worker.on('error', (error) => (fatal = error));
     // Node delivers every message a worker posted before its 'exit' event, so #started is final here.
+    const threadId = worker.threadId;
     worker.on('exit', (exitCode) => {
       alive = false;
+      this.#options.onExit?.(index, exitCode, threadId);
       // The ports are left to close themselves: a parcel this worker posted just before it died is
       // still in flight to us, and a task it put in the ring needs it. Closing our end now would
       // drop it and leave that task's worker waiting for its arguments forever.

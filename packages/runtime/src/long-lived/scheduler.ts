@@ -127,6 +127,11 @@ export class Scheduler {
     await Promise.all([...this.#jobs.values()].map((job) => job.run));
   }
 
+  /** `await using scheduler = createScheduler()`: stop() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   /** The runs, failures, skips and timings of job `name`. */
   status(name: string): JobStatus {
     const job = this.#jobs.get(name);
