@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-for (const name of ['stats', 'core', 'worker-entry', 'runtime', 'cli']) {
+for (const name of ['stats', 'core', 'worker-entry', 'runtime', 'cluster', 'cli']) {
   const dir = join(root, 'packages', name);
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
   const entryPoints = readdirSync(join(dir, 'src'), { recursive: true })

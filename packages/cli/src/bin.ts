@@ -3,6 +3,7 @@
 import { MAP_USAGE, parseMapArgs, UsageError } from './args.js';
 import { runBench } from './bench.js';
 import { ExitCode, runMap } from './map.js';
+import { runWorker, WORKER_USAGE } from './worker.js';
 
 const USAGE = `usage: routine <command> [options]
 
@@ -10,6 +11,8 @@ commands:
   map <task-module> [input]   run a task module's export on every JSON Lines record, on every core
   bench [--rounds n] [--threads n] [--only a,b]
                               the side-by-side benchmark against piscina, tinypool, workerpool, poolifier
+  worker --redis <url> --queue <name>
+                              take a cluster queue's tasks and run them on every core
   help                        this text
 
 'routine map --help' explains map's options.`;
@@ -25,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return runMap(args);
     }
+    case 'worker':
+      return runWorker(rest);
     case 'bench':
       return runBench(rest);
     case undefined:
@@ -42,7 +47,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError) {
-    process.stderr.write(`routine: ${error.message}\n\n${process.argv[2] === 'map' ? MAP_USAGE : USAGE}\n`);
+    process.stderr.write(`routine: ${error.message}\n\n${process.argv[2] === 'map' ? MAP_USAGE : process.argv[2] === 'worker' ? WORKER_USAGE : USAGE}\n`);
   } else {
     process.stderr.write(`routine: ${(error as Error).message}\n`);
   }

@@ -13,7 +13,8 @@ export {
   group, createScheduler, pipeline, createManager, stats, dump, toPrometheus,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
-export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './api/resilience.js';
+export { configureCircuitBreaker, circuitBreakerState, retryOn, type RetryOptions, type BreakerOptions } from './api/resilience.js';
+export { withOptionsOn } from './api/go.js';
 export { setFatalHandler, type FatalHandler } from './api/must.js';
 export { awaitAll, sleep } from './api/spawn.js';
 export { Group, type GroupOptions } from './api/group.js';
