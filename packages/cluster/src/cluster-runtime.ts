@@ -172,7 +172,8 @@ export class ClusterRuntime implements Submitter {
       this.#finish(handle, false, new CancelledError('the task was cancelled before it started', { cause: options.signal.reason, gid }));
       return handle as TaskHandle<R>;
     }
-    const jobId = options?.key === undefined ? `g${gid}` : `key:${options.key}`;
+    // BullMQ refuses ids with ':' (its key separator) and whole numbers (its own ids).
+    const jobId = options?.key === undefined ? `g${gid}` : `key-${encodeURIComponent(options.key)}`;
     const timeoutMs = options?.timeoutMs;
     const waiter: Waiter = { handle, timer: undefined };
     if (timeoutMs !== undefined) {
