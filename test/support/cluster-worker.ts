@@ -9,7 +9,7 @@ export class WorkerProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(url: string, queue: string, extra: string[] = []) {
+  constructor(readonly url: string, queue: string, extra: string[] = []) {
     this.child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--queue', queue, '--workers', '1', '--lock', '1500', ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -22,6 +22,7 @@ import { type ClusterOptions, describeConnection, ready, redisOf, type Resolved,
 import { Replies } from './replies.js';
 import { clusterStats, type ClusterStats, clusterPrometheus } from './stats.js';
 import { encode, type JobData, WIRE_VERSION } from './wire.js';
+import { CLOSE_MS, within } from './within.js';
 
 /** go.with's options on a cluster: the local ones, and an idempotency key. */
 export interface ClusterGoOptions extends GoOptions {
@@ -370,9 +371,11 @@ export class ClusterRuntime implements Submitter {
       clearTimeout(timer);
     }
     clearInterval(this.#health);
-    await this.#replies?.close();
-    await this.#claim.release();
-    await this.#queue.close();
+    // A Redis that is away is not waited for at all.
+    const wait = this.#redis.status === 'ready' ? CLOSE_MS : 0;
+    await this.#replies?.close(wait);
+    await within(wait, this.#claim.release());
+    await within(wait, this.#queue.close());
     this.#redis.disconnect();
   }
 }

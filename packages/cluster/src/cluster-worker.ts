@@ -20,6 +20,7 @@ import { NodeClaim } from './node-claim.js';
 import { type Connection, ready, redisOf, resolveOptions } from './options.js';
 import { publishReport, removeReport, REPORT_MS } from './stats.js';
 import { decode, encode, errorReason, type JobData, WIRE_VERSION } from './wire.js';
+import { CLOSE_MS, within } from './within.js';
 
 export interface ClusterWorkerOptions {
   connection: Connection;
@@ -151,20 +152,22 @@ export class ClusterWorker {
 
   async #shutDown(): Promise<'drained' | 'cut'> {
     clearInterval(this.#reporter);
-    await this.#subscriber.quit().catch(() => {});
+    await within(CLOSE_MS, this.#subscriber.unsubscribe());
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'cut'>((resolve) => (timer = setTimeout(() => resolve('cut'), this.#graceMs)));
     const outcome = await Promise.race([this.#worker.close().then(() => 'drained' as const), graceOver]);
     clearTimeout(timer);
+    const wait = this.#redis.status === 'ready' ? CLOSE_MS : 0;
     if (outcome === 'cut') {
-      await this.#worker.close(true).catch(() => {});
+      await within(wait, this.#worker.close(true));
       await this.runtime.terminate();
     } else {
       await this.runtime.close();
     }
-    await removeReport(this.#redis, this.#queue, this.node).catch(() => {});
-    await this.#claim.release();
+    await within(wait, removeReport(this.#redis, this.#queue, this.node));
+    await within(wait, this.#claim.release());
     this.#redis.disconnect();
+    this.#subscriber.disconnect();
     return outcome;
   }
 }

@@ -11,6 +11,7 @@ import { type Result, WorkerCrashError } from '@routine/core';
 import { JobLostError } from './errors.js';
 import { keys } from './keys.js';
 import { errorOf, outcomeOf } from './wire.js';
+import { within } from './within.js';
 
 /** Pending jobs looked up per sweep, oldest first. */
 const SWEEP_BATCH = 256;
@@ -24,14 +25,16 @@ export interface ReplySink {
 
 export class Replies {
   readonly #events: QueueEvents;
+  readonly #eventsRedis: Redis;
   readonly #queue: Queue;
   readonly #sink: ReplySink;
   readonly #timer: NodeJS.Timeout;
   readonly #sweepMs: number;
   #sweeping = false;
 
-  private constructor(events: QueueEvents, queue: Queue, sink: ReplySink, sweepMs: number) {
+  private constructor(events: QueueEvents, eventsRedis: Redis, queue: Queue, sink: ReplySink, sweepMs: number) {
     this.#events = events;
+    this.#eventsRedis = eventsRedis;
     this.#queue = queue;
     this.#sink = sink;
     this.#sweepMs = sweepMs;
@@ -45,7 +48,7 @@ export class Replies {
   static async open(redis: Redis, events: Redis, queue: Queue, sink: ReplySink, sweepMs: number): Promise<Replies> {
     const [last] = (await redis.xrevrange(keys.events(queue.name), '+', '-', 'COUNT', 1)) as [string, string[]][];
     const queueEvents = new QueueEvents(queue.name, { connection: events, lastEventId: last?.[0] ?? '0-0', autorun: true });
-    return new Replies(queueEvents, queue, sink, sweepMs);
+    return new Replies(queueEvents, events, queue, sink, sweepMs);
   }
 
   /** Looks up jobs pending longer than a sweep interval and settles the finished and the lost. */
@@ -66,9 +69,10 @@ export class Replies {
     }
   }
 
-  async close(): Promise<void> {
+  async close(waitMs: number): Promise<void> {
     clearInterval(this.#timer);
-    await this.#events.close();
+    await within(waitMs, this.#events.close());
+    this.#eventsRedis.disconnect();
   }
 }
 
