@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 
+/** Every worker still running, killed if the test process exits without stopping it (a timed-out hook). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class WorkerProcess {
   readonly child: ChildProcess;
   stderr = '';
@@ -14,6 +20,8 @@ export class WorkerProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child.stderr!.on('data', (chunk) => (this.stderr += chunk));
+    running.add(this.child);
+    this.child.once('exit', () => running.delete(this.child));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
