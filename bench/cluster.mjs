@@ -96,7 +96,8 @@ async function plainBullmq(count) {
   const stop = await startProcesses(count, [PLAIN, url, name, String(CONCURRENCY)]);
   const connections = [new Redis(url, { maxRetriesPerRequest: null }), new Redis(url, { maxRetriesPerRequest: null })];
   const queue = new Queue(name, { connection: connections[0] });
-  const events = new QueueEvents(name, { connection: connections[1] });
+  // From the stream's start (this Redis is the bench's own): events before the first read are not missed.
+  const events = new QueueEvents(name, { connection: connections[1], lastEventId: '0-0' });
   await events.waitUntilReady();
   const waiting = new Map();
   events.on('completed', ({ jobId }) => waiting.get(jobId)?.());

@@ -56,6 +56,15 @@ describe('a cluster of two worker processes', () => {
     expect(stats.nodes.length).toBe(2);
   });
 
+  test('a CPU-bound task longer than the job lock runs once: its job never looks stalled', async () => {
+    const file = join(scratch, 'long');
+    // The workers' jobs lock for 1.5 s: an event loop blocked by the task would lose it and the
+    // job would run again elsewhere.
+    expect(await cluster.go(t.work, 1, 3500, file)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(lines(file)).toEqual(['1']);
+  });
+
   test('an error arrives with its class name, message, stack, fields and gid', async () => {
     const task = cluster.go(t.reject, 'no @ in the address');
     const { ok, error } = (await task.result()) as { ok: false; error: Error & { gid: number; field: string } };

@@ -152,22 +152,19 @@ export class ClusterWorker {
 
   async #shutDown(): Promise<'drained' | 'cut'> {
     clearInterval(this.#reporter);
-    await within(CLOSE_MS, this.#subscriber.unsubscribe());
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'cut'>((resolve) => (timer = setTimeout(() => resolve('cut'), this.#graceMs)));
     const outcome = await Promise.race([this.#worker.close().then(() => 'drained' as const), graceOver]);
     clearTimeout(timer);
     const wait = this.#redis.status === 'ready' ? CLOSE_MS : 0;
-    if (outcome === 'cut') {
-      await within(wait, this.#worker.close(true));
-      await this.runtime.terminate();
-    } else {
-      await this.runtime.close();
-    }
+    if (outcome === 'cut') await within(wait, this.#worker.close(true));
     await within(wait, removeReport(this.#redis, this.#queue, this.node));
     await within(wait, this.#claim.release());
+    // Disconnected before the runtime cuts off what it still runs: those tasks' failures must not
+    // reach their jobs, which are to run again elsewhere once their locks expire.
     this.#redis.disconnect();
     this.#subscriber.disconnect();
+    await (outcome === 'cut' ? this.runtime.terminate() : this.runtime.close());
     return outcome;
   }
 }
