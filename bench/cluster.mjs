@@ -7,7 +7,7 @@
  * design targets name: scaling (throughput per process against one process) and overhead against
  * plain BullMQ.
  *
- *   node bench/cluster.mjs [--processes 1,2] [--tasks 300] [--fib 27] [--tiny 3000]
+ *   node bench/cluster.mjs [--processes 1,2] [--tasks 300] [--fib 27] [--tiny 3000] [--concurrency 2]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,8 +26,8 @@ const processes = (args.processes ?? '1,2').split(',').map(Number);
 const TASKS = Number(args.tasks ?? 300);
 const FIB = Number(args.fib ?? 27);
 const TINY = Number(args.tiny ?? 3000);
-/** Jobs each worker process holds at once: routine worker's default for one thread, given to BullMQ too. */
-const CONCURRENCY = 2;
+/** Jobs each worker process holds at once (routine worker's default for one thread is 2), given to BullMQ too. */
+const CONCURRENCY = Number(args.concurrency ?? 2);
 const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname;
 const PLAIN = new URL('./workers/bullmq-worker.mjs', import.meta.url).pathname;
 const work = tasks(new URL('./workers/workloads.mjs', import.meta.url));

@@ -49,8 +49,12 @@ interface PendingJob {
   addedAt: number;
 }
 
-/** How often stragglers are looked up in Redis, and how often the connection's health is checked. */
-const SWEEP_MS = 1000;
+/**
+ * How often tasks pending longer than this are looked up in Redis (replies.ts): a fallback for
+ * events the stream dropped, so rare enough to cost little beside the jobs themselves; and how
+ * often the connection's health is checked.
+ */
+const SWEEP_MS = 5000;
 const HEALTH_MS = 250;
 /** Finished jobs are kept this long, so a late sweep or a repeated key still finds them. */
 const KEEP_S = 3600;
