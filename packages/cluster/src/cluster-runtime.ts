@@ -56,6 +56,8 @@ interface PendingJob {
  */
 const SWEEP_MS = 5000;
 const HEALTH_MS = 250;
+/** What a job named by an idempotency key has its id start with. */
+const KEYED = 'key-';
 /** Finished jobs are kept this long, so a late sweep or a repeated key still finds them. */
 const KEEP_S = 3600;
 
@@ -67,6 +69,8 @@ export class ClusterRuntime implements Submitter {
   readonly #gids: GidSource;
   #replies: Replies | undefined;
   readonly #pending = new Map<string, PendingJob>();
+  /** The job each pending task waits on, for cancel. */
+  readonly #jobOf = new WeakMap<TaskHandle<unknown>, string>();
   readonly #outbox: { name: string; data: JobData; opts: JobsOptions }[] = [];
   readonly #counts = { launched: 0, completed: 0, errors: 0, cancelled: 0, timeouts: 0 };
   readonly #health: NodeJS.Timeout;
@@ -178,7 +182,7 @@ export class ClusterRuntime implements Submitter {
       return handle as TaskHandle<R>;
     }
     // BullMQ refuses ids with ':' (its key separator) and whole numbers (its own ids).
-    const jobId = options?.key === undefined ? `g${gid}` : `key-${encodeURIComponent(options.key)}`;
+    const jobId = options?.key === undefined ? `g${gid}` : `${KEYED}${encodeURIComponent(options.key)}`;
     const timeoutMs = options?.timeoutMs;
     const waiter: Waiter = { handle, timer: undefined };
     if (timeoutMs !== undefined) {
@@ -188,6 +192,7 @@ export class ClusterRuntime implements Submitter {
     const isNew = !job;
     if (!job) this.#pending.set(jobId, (job = { waiters: [], addedAt: 0 }));
     job.waiters.push(waiter);
+    this.#jobOf.set(handle, jobId);
     if (isNew) {
       const data: JobData = {
         v: WIRE_VERSION, kind: ref.kind, code: ref.code, args: payload, gid, parentGid: handle.parentGid, trace: traceWords(handle),
@@ -227,10 +232,13 @@ export class ClusterRuntime implements Submitter {
       this.#queue.addBulk(batch).then(
         () => {
           const now = Date.now();
+          const keyed: string[] = [];
           for (const { opts } of batch) {
             const pending = this.#pending.get(opts.jobId!);
             if (pending) pending.addedAt = now;
+            if (pending && opts.jobId!.startsWith(KEYED)) keyed.push(opts.jobId!);
           }
+          if (keyed.length > 0) void this.#replies?.lookUp(keyed);
         },
         (error: Error) => {
           for (const { opts } of batch) {
@@ -282,12 +290,9 @@ export class ClusterRuntime implements Submitter {
   }
 
   #cancel(task: TaskHandle<unknown>, reason: unknown): void {
-    for (const [jobId, job] of this.#pending) {
-      const waiter = job.waiters.find((w) => w.handle === task);
-      if (!waiter) continue;
-      this.#detach(jobId, waiter);
-      break;
-    }
+    const jobId = this.#jobOf.get(task);
+    const waiter = jobId === undefined ? undefined : this.#pending.get(jobId)?.waiters.find((w) => w.handle === task);
+    if (waiter) this.#detach(jobId!, waiter);
     this.#counts.cancelled++;
     this.#finish(task, false, new CancelledError('the task was cancelled', { cause: reason, gid: task.gid }), false);
   }

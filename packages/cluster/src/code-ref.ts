@@ -3,7 +3,7 @@
  * captures on the caller, as locally); a module export by URL, imported by the worker's threads.
  * A file: URL must name the same file on every worker machine (deploy the same tree).
  */
-import { inlineSource, moduleExportOf, tasks } from '@routine/core';
+import { got, inlineSource, InvalidArgumentError, moduleExportOf, tasks } from '@routine/core';
 
 export interface CodeRef {
   kind: 'inline' | 'module';
@@ -14,8 +14,7 @@ const refs = new WeakMap<object, CodeRef>();
 
 export function codeRefOf(fn: unknown): CodeRef {
   if (typeof fn !== 'function') {
-    // The local runtime's message for the same mistake.
-    return { kind: 'inline', code: inlineSource(fn as never) };
+    throw new InvalidArgumentError(`go() needs a function to run, ${got(fn)}. Pass an inline function, or an export named with tasks(url)`);
   }
   let ref = refs.get(fn);
   if (!ref) {

@@ -56,7 +56,18 @@ export class Replies {
     if (this.#sweeping) return;
     this.#sweeping = true;
     try {
-      const ids = this.#sink.stragglers(all ? Infinity : Date.now() - this.#sweepMs, SWEEP_BATCH);
+      await this.lookUp(this.#sink.stragglers(all ? Infinity : Date.now() - this.#sweepMs, SWEEP_BATCH));
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  /**
+   * Settles the jobs among `ids` that have finished or are gone. A keyed job added again after it
+   * finished sends no new events, so its caller asks at once.
+   */
+  async lookUp(ids: string[]): Promise<void> {
+    try {
       const jobs = await Promise.all(ids.map((id) => this.#queue.getJob(id)));
       ids.forEach((id, i) => {
         const outcome = outcomeOfJob(jobs[i], id);
@@ -64,8 +75,6 @@ export class Replies {
       });
     } catch {
       // Redis is unreachable: the runtime's watch on the connection decides what that means.
-    } finally {
-      this.#sweeping = false;
     }
   }
 
