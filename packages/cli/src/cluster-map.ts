@@ -3,7 +3,7 @@
  * processes instead of threads of this one. The map loop sees what it sees of a local runtime;
  * its closing line counts the worker processes' threads, from their latest reports.
  */
-import { createClusterRuntime, type ClusterStats } from '@routine/cluster';
+import type { ClusterStats } from '@routine/cluster';
 import type { Runtime, StatsSnapshot } from '@routine/runtime';
 
 /** What `routine map` uses of a runtime. */
@@ -18,6 +18,8 @@ export type MapStats = Pick<StatsSnapshot, 'workers' | 'uptimeMs'>;
 const REFRESH_MS = 1000;
 
 export async function clusterMapRuntime(redis: string, queue: string): Promise<MapRuntime> {
+  // Loaded only here: BullMQ and ioredis cost a local run their start-up time.
+  const { createClusterRuntime } = await import('@routine/cluster');
   const cluster = await createClusterRuntime({ connection: redis, queue });
   let latest = threadsOf(await cluster.stats());
   if (latest.workers.length === 0) {

@@ -5,7 +5,6 @@
  * stops at once.
  */
 import { parseArgs } from 'node:util';
-import { startClusterWorker } from '@routine/cluster';
 import { UsageError } from './args.js';
 
 export const WORKER_USAGE = `usage: routine worker --redis <url> --queue <name> [options]
@@ -44,6 +43,8 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   if (!values.redis) throw new UsageError('routine worker needs --redis <url>, e.g. --redis redis://127.0.0.1:6379');
   if (!values.queue) throw new UsageError('routine worker needs --queue <name>: the queue the callers send to');
+  // Loaded only here: BullMQ and ioredis cost every other command their start-up time.
+  const { startClusterWorker } = await import('@routine/cluster');
   const worker = await startClusterWorker({
     connection: values.redis,
     queue: values.queue,
