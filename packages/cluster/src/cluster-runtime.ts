@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import {
   CancelledError, currentContext, GidSource, got, InvalidArgumentError, reportUnobserved, type Result, routineLogger,
   RuntimeClosedError, type SubmitOptions, type Submitter, type Task, type TaskFn, TaskHandle, TimeoutError, tracePassedOn,
-  traceIdOfTask, useNodeGids, writeRootTrace,
+  traceIdOfTask, UnobservedReporter, useNodeGids, writeRootTrace,
 } from '@routine/core';
 import { Group, type GroupOptions, Pipeline, type PipelineOptions, retryOn, type RetryOptions, withOptionsOn, type GoOptions } from '@routine/runtime';
 import { codeRefOf, describeRef } from './code-ref.js';
@@ -74,6 +74,8 @@ export class ClusterRuntime implements Submitter {
   readonly #outbox: { name: string; data: JobData; opts: JobsOptions }[] = [];
   readonly #counts = { launched: 0, completed: 0, errors: 0, cancelled: 0, timeouts: 0 };
   readonly #health: NodeJS.Timeout;
+  /** A failure nobody observed by the next turn is logged, as locally; cancellations are not. */
+  readonly #unobserved = new UnobservedReporter((error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)));
   #downSince = 0;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -309,7 +311,7 @@ export class ClusterRuntime implements Submitter {
   #finish(handle: TaskHandle<unknown>, ok: boolean, outcome: unknown, count = true): void {
     if (!handle.settle(ok, outcome)) return;
     if (count) this.#counts[ok ? 'completed' : 'errors']++;
-    if (!ok && !handle.observed) reportUnobserved(routineLogger(), outcome as Error, handle.gid, traceIdOfTask(handle));
+    if (!ok && !handle.observed && !(outcome instanceof CancelledError)) this.#unobserved.suspect(handle, outcome as Error);
     if (this.#pending.size === 0) this.#drained?.();
   }
 

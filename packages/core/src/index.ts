@@ -13,6 +13,7 @@ export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
 export { type Submitter } from './endpoint/submitter.js';
 export { type Task, TaskHandle } from './endpoint/task-handle.js';
 export { fromWire, toWire, type WireError } from './endpoint/wire-error.js';
+export { UnobservedReporter } from './endpoint/unobserved.js';
 export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
 export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnClaimTable } from './memory/claim-table.js';
