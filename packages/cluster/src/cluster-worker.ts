@@ -14,6 +14,7 @@ import {
   CancelledError, InvalidArgumentError, readTrace, SerializationError, TaskCaptureError, TimeoutError, useNodeGids, got,
 } from '@routine/core';
 import { createRuntime, type Runtime } from '@routine/runtime';
+import { CancelledJobs } from './cancelled-jobs.js';
 import { CodeCache, describeRef } from './code-ref.js';
 import { keys } from './keys.js';
 import { NodeClaim } from './node-claim.js';
@@ -40,6 +41,8 @@ export interface ClusterWorkerOptions {
   maxPayloadBytes?: number;
   connectTimeoutMs?: number;
 }
+
+const CANCELLED = 'cancelled by its caller';
 
 /** Errors that another run would not change: BullMQ does not retry them. */
 const FINAL = [TimeoutError, CancelledError, SerializationError, TaskCaptureError, InvalidArgumentError];
@@ -90,6 +93,7 @@ export class ClusterWorker {
       const runtime = createRuntime({ workers });
       const jobsAtOnce = concurrency ?? 2 * runtime.workers;
       const code = new CodeCache();
+      const cancelled = new CancelledJobs();
       const limit = options.maxPayloadBytes;
       let self: ClusterWorker | undefined;
       const worker = new Worker(
@@ -97,7 +101,7 @@ export class ClusterWorker {
         async (job: Job, _token?: string, signal?: AbortSignal) => {
           self!.jobs.active++;
           try {
-            const value = await runJob(runtime, code, job, limit, signal);
+            const value = await runJob(runtime, code, job, limit, cancelled.has(job.id) ? AbortSignal.abort(CANCELLED) : signal);
             self!.jobs.completed++;
             return value;
           } catch (error) {
@@ -119,7 +123,10 @@ export class ClusterWorker {
       worker.on('error', () => {});
       self = new ClusterWorker({ worker, redis, subscriber, claim, runtime, queue: options.queue, graceMs });
       await subscriber.subscribe(keys.cancel(options.queue));
-      subscriber.on('message', (_channel: string, jobId: string) => worker.cancelJob(jobId, 'cancelled by its caller'));
+      subscriber.on('message', (_channel: string, jobId: string) => {
+        cancelled.add(jobId);
+        worker.cancelJob(jobId, CANCELLED);
+      });
       void worker.run();
       await worker.waitUntilReady();
       return self;
