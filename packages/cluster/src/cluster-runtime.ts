@@ -18,7 +18,7 @@ import { codeRefOf, describeRef } from './code-ref.js';
 import { ClusterUnavailableError } from './errors.js';
 import { keys } from './keys.js';
 import { NodeClaim } from './node-claim.js';
-import { type ClusterOptions, describeConnection, ready, redisOf, type Resolved, resolveOptions } from './options.js';
+import { type ClusterOptions, connected, describeConnection, type Resolved, resolveOptions } from './options.js';
 import { Replies } from './replies.js';
 import { clusterStats, type ClusterStats, clusterPrometheus } from './stats.js';
 import { encode, type JobData, WIRE_VERSION } from './wire.js';
@@ -100,12 +100,7 @@ export class ClusterRuntime implements Submitter {
 
   static async create(opts: ClusterOptions): Promise<ClusterRuntime> {
     const options = resolveOptions(opts, 'createClusterRuntime()');
-    const redis = redisOf(options.connection);
-    const eventsRedis = redisOf(options.connection);
-    redis.on('error', () => {}); // ioredis reconnects by itself; #checkHealth decides when it is down too long
-    eventsRedis.on('error', () => {});
-    try {
-      await ready(redis, options.connection, options.connectTimeoutMs);
+    return connected(options, 2, async ([redis, eventsRedis]) => {
       const claim = await NodeClaim.claim(redis);
       const queue = new Queue(options.queue, { connection: redis });
       queue.on('error', () => {});
@@ -115,11 +110,7 @@ export class ClusterRuntime implements Submitter {
         stragglers: (before, limit) => runtime.#stragglers(before, limit),
       }, SWEEP_MS);
       return runtime;
-    } catch (error) {
-      redis.disconnect();
-      eventsRedis.disconnect();
-      throw error;
-    }
+    });
   }
 
   /** The node number this caller holds; its gids are that node's. */

@@ -18,7 +18,7 @@ import { CancelledJobs } from './cancelled-jobs.js';
 import { CodeCache, describeRef } from './code-ref.js';
 import { keys } from './keys.js';
 import { NodeClaim } from './node-claim.js';
-import { type Connection, ready, redisOf, resolveOptions } from './options.js';
+import { type Connection, connected, resolveOptions } from './options.js';
 import { publishReport, removeReport, REPORT_MS } from './stats.js';
 import { decode, encode, errorReason, type JobData, WIRE_VERSION } from './wire.js';
 import { CLOSE_MS, within } from './within.js';
@@ -81,12 +81,7 @@ export class ClusterWorker {
     for (const [name, value, min] of [['graceMs', graceMs, 0], ['lockMs', lockMs, 100]] as const) {
       if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`startClusterWorker(): ${name} must be a whole number of milliseconds >= ${min}, ${got(value)}`);
     }
-    const redis = redisOf(options.connection);
-    const subscriber = redisOf(options.connection);
-    redis.on('error', () => {});
-    subscriber.on('error', () => {});
-    try {
-      await ready(redis, options.connection, options.connectTimeoutMs);
+    return connected(options, 2, async ([redis, subscriber]) => {
       const claim = await NodeClaim.claim(redis);
       // Before the runtime takes its first gid: this process's gids are its node's.
       useNodeGids(claim.node);
@@ -130,11 +125,7 @@ export class ClusterWorker {
       void worker.run();
       await worker.waitUntilReady();
       return self;
-    } catch (error) {
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    });
   }
 
   /** Jobs held at once. */

@@ -78,6 +78,20 @@ export function redisOf(connection: Connection): Redis {
   return typeof connection === 'string' ? new Redis(connection, options) : new Redis({ ...connection, ...options });
 }
 
+/** `count` connections, the first one ready, handed to `use`; all are dropped if it fails. */
+export async function connected<T>(options: Resolved, count: number, use: (connections: Redis[]) => Promise<T>): Promise<T> {
+  const connections = Array.from({ length: count }, () => redisOf(options.connection));
+  // ioredis reconnects by itself: their owners watch the connections for what a lost Redis means.
+  for (const connection of connections) connection.on('error', () => {});
+  try {
+    await ready(connections[0], options.connection, options.connectTimeoutMs);
+    return await use(connections);
+  } catch (error) {
+    for (const connection of connections) connection.disconnect();
+    throw error;
+  }
+}
+
 /** Where a connection points, for messages (without a password). */
 export function describeConnection(connection: Connection): string {
   if (typeof connection === 'string') return connection.replace(/\/\/[^@/]*@/, '//');
