@@ -80,12 +80,10 @@ async function routineCluster(count) {
   const queue = `routine-${count}`;
   const stop = await startProcesses(count, [BIN, 'worker', '--redis', url, '--queue', queue, '--workers', '1', '--concurrency', String(CONCURRENCY)]);
   const cluster = await createClusterRuntime({ connection: url, queue });
-  const watch = process.env.BENCH_DEBUG ? setInterval(async () => console.error('pending', cluster.pendingCount, JSON.stringify((await cluster.stats()).queue)), 5000) : undefined;
   try {
     await rate(20 * count, () => cluster.go(work.fib, 20)); // every thread has imported the module
     return { cpu: await rate(TASKS, () => cluster.go(work.fib, FIB)), tiny: await rate(TINY, (i) => cluster.go(work.add, i, 1)) };
   } finally {
-    clearInterval(watch);
     await cluster.close();
     await stop();
   }

@@ -60,8 +60,8 @@ describe('a cluster of two worker processes', () => {
     const file = join(scratch, 'long');
     // The workers' jobs lock for 1.5 s: an event loop blocked by the task would lose it and the
     // job would run again elsewhere.
-    expect(await cluster.go(t.work, 1, 3500, file)).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await cluster.go(t.work, 1, 2500, file)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(lines(file)).toEqual(['1']);
   });
 

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  CancelledError, InvalidArgumentError, readTrace, SerializationError, TaskCaptureError, TimeoutError, useNodeGids, got,
+  CancelledError, InvalidArgumentError, readTrace, routineLogger, SerializationError, TaskCaptureError, TimeoutError, useNodeGids, got,
 } from '@routine/core';
 import { createRuntime, type Runtime } from '@routine/runtime';
 import { CancelledJobs } from './cancelled-jobs.js';
@@ -117,14 +117,19 @@ export class ClusterWorker {
       );
       worker.on('error', () => {});
       self = new ClusterWorker({ worker, redis, subscriber, claim, runtime, queue: options.queue, graceMs });
-      await subscriber.subscribe(keys.cancel(options.queue));
-      subscriber.on('message', (_channel: string, jobId: string) => {
-        cancelled.add(jobId);
-        worker.cancelJob(jobId, CANCELLED);
-      });
-      void worker.run();
-      await worker.waitUntilReady();
-      return self;
+      try {
+        await subscriber.subscribe(keys.cancel(options.queue));
+        subscriber.on('message', (_channel: string, jobId: string) => {
+          cancelled.add(jobId);
+          worker.cancelJob(jobId, CANCELLED);
+        });
+        worker.run().catch((error: unknown) => routineLogger().error({ err: error }, `routine worker: stopped taking jobs from ${options.queue}`));
+        await worker.waitUntilReady();
+        return self;
+      } catch (error) {
+        await self.close();
+        throw error;
+      }
     });
   }
 
