@@ -1,4 +1,4 @@
-// Builds every package's src/ to dist/ (ESM). The four library packages are bundled into one file
+// Builds every package's src/ to dist/ (ESM). The library packages are bundled into one file
 // per entry point, their own modules inlined and every other package left as an import: a worker
 // then loads four files instead of some sixty, which is most of its boot, and the worker entry
 // and the task modules that import @routine/runtime still share one instance of each package.
@@ -14,10 +14,11 @@ const BUNDLED = {
   core: ['index.ts'],
   'worker-entry': ['index.ts', 'ts-hooks.ts'],
   runtime: ['index.ts'],
+  cluster: ['index.ts'],
 };
 const common = { outdir: '', format: 'esm', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
 
-for (const name of ['stats', 'core', 'worker-entry', 'runtime', 'cli']) {
+for (const name of ['stats', 'core', 'worker-entry', 'runtime', 'cluster', 'cli']) {
   const dir = join(root, 'packages', name);
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
   const outdir = join(dir, 'dist');

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
-const PACKAGES = ['stats', 'core', 'worker-entry', 'runtime', 'cli'];
+const PACKAGES = ['stats', 'core', 'worker-entry', 'runtime', 'cluster', 'cli'];
 const dir = mkdtempSync(join(tmpdir(), 'routine-pack-'));
 const project = join(dir, 'project');
 const vitestProject = join(dir, 'vitest-project');

@@ -21,6 +21,8 @@ options:
                        result, and of each blank line, so output line k answers input line k
   --halt-on-error      after the first failure read no more records; those already running
                        finish and are written, then the run exits 1
+  --redis <url>        run the records on a cluster: the 'routine worker' processes taking
+  --queue <name>       queue <name> on this Redis (both options together)
   -h, --help           this text`;
 
 export interface MapArgs {
@@ -35,6 +37,9 @@ export interface MapArgs {
   retries: number;
   errorRecords: boolean;
   haltOnError: boolean;
+  /** Both or neither: the cluster queue to run on instead of local threads. */
+  redis: string | undefined;
+  queue: string | undefined;
 }
 
 /** setTimeout's ceiling (about 24.8 days): a longer deadline would fire at once. */
@@ -57,6 +62,8 @@ export function parseMapArgs(argv: string[]): MapArgs | 'help' {
         retries: { type: 'string' },
         'error-records': { type: 'boolean' },
         'halt-on-error': { type: 'boolean' },
+        redis: { type: 'string' },
+        queue: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,6 +75,8 @@ export function parseMapArgs(argv: string[]): MapArgs | 'help' {
   if (positionals.length === 0) throw new UsageError('routine map needs a task module: routine map ./task.mjs input.jsonl');
   if (positionals.length > 2) throw new UsageError(`routine map takes a module and at most one input, got ${positionals.length} arguments`);
   if (values.ordered && values.unordered) throw new UsageError('--ordered and --unordered contradict each other: pick one');
+  if ((values.redis === undefined) !== (values.queue === undefined)) throw new UsageError('--redis and --queue go together: routine map task.mjs in.jsonl --redis redis://127.0.0.1:6379 --queue NAME');
+  if (values.redis !== undefined && values.workers !== undefined) throw new UsageError("--workers sets local threads; on a cluster each 'routine worker' sets its own");
   return {
     module: positionals[0],
     input: positionals[1],
@@ -80,6 +89,8 @@ export function parseMapArgs(argv: string[]): MapArgs | 'help' {
     retries: wholeNumber(values.retries, '--retries', 0) ?? 0,
     errorRecords: values['error-records'] ?? false,
     haltOnError: values['halt-on-error'] ?? false,
+    redis: values.redis,
+    queue: values.queue,
   };
 }
 

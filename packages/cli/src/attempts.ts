@@ -3,7 +3,8 @@
  * own deadline (the runtime's goWithRetry has no per-attempt deadline), tried again at once after
  * a failure, a missed deadline included, until one succeeds or the retries run out.
  */
-import { TimeoutError, type Runtime, type TaskFn } from '@routine/runtime';
+import { TimeoutError, type TaskFn } from '@routine/runtime';
+import type { MapRuntime } from './cluster-map.js';
 import { describe } from './describe.js';
 
 export interface AttemptOptions {
@@ -13,7 +14,7 @@ export interface AttemptOptions {
 
 export type Attempted = { ok: true; value: unknown } | { ok: false; message: string };
 
-export async function attempt(runtime: Runtime, fn: TaskFn<[record: unknown]>, record: unknown, options: AttemptOptions): Promise<Attempted> {
+export async function attempt(runtime: MapRuntime, fn: TaskFn<[record: unknown]>, record: unknown, options: AttemptOptions): Promise<Attempted> {
   const { timeoutMs, retries } = options;
   for (let tries = 1; ; tries++) {
     const task = timeoutMs === undefined ? runtime.go(fn, record) : runtime.timeout(timeoutMs, fn, record);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MAP_USAGE, parseMapArgs, UsageError } from './args.js';
 import { runBench } from './bench.js';
 import { ExitCode, runMap } from './map.js';
+import { runWorker, WORKER_USAGE } from './worker.js';
 
 const USAGE = `usage: routine <command> [options]
 
@@ -11,6 +12,8 @@ commands:
   map <task-module> [input]   run a task module's export on every JSON Lines record, on every core
   bench [--rounds n] [--threads n] [--only a,b]
                               the side-by-side benchmark against piscina, tinypool, workerpool, poolifier
+  worker --redis <url> --queue <name>
+                              take a cluster queue's tasks and run them on every core
   help                        this text
   --version                   the version of routine
 
@@ -27,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return runMap(args);
     }
+    case 'worker':
+      return runWorker(rest);
     case 'bench':
       return runBench(rest);
     case '--version':
@@ -52,7 +57,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError) {
-    process.stderr.write(`routine: ${error.message}\n\n${process.argv[2] === 'map' ? MAP_USAGE : USAGE}\n`);
+    process.stderr.write(`routine: ${error.message}\n\n${process.argv[2] === 'map' ? MAP_USAGE : process.argv[2] === 'worker' ? WORKER_USAGE : USAGE}\n`);
   } else {
     process.stderr.write(`routine: ${(error as Error).message}\n`);
   }

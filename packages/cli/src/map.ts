@@ -11,7 +11,8 @@
  * Ctrl-C stops reading, lets the records in flight finish and be written, and reports how far it
  * got; a second one stops at once.
  */
-import { createRuntime, type Runtime, type TaskFn } from '@routine/runtime';
+import { createRuntime, type TaskFn } from '@routine/runtime';
+import { clusterMapRuntime, type MapRuntime } from './cluster-map.js';
 import { Fifo } from '@routine/core';
 import type { MapArgs } from './args.js';
 import { attempt, type Attempted } from './attempts.js';
@@ -36,7 +37,12 @@ interface Entry {
 
 export async function runMap(args: MapArgs): Promise<number> {
   const input = await openInput(args.input);
-  const runtime = createRuntime({ workers: args.workers });
+  const runtime: MapRuntime = args.redis
+    ? await clusterMapRuntime(args.redis, args.queue!).catch((error: unknown) => {
+      input.close();
+      throw error;
+    })
+    : createRuntime({ workers: args.workers });
   const started = performance.now();
   const [fn, output] = await opened(runtime, args).catch(async (error: unknown) => {
     input.close();
@@ -175,7 +181,7 @@ function readerLeft(output: Output): boolean {
 }
 
 /** The module before the output, so a refused module leaves an existing --out file as it was. */
-async function opened(runtime: Runtime, args: MapArgs): Promise<[TaskFn<[record: unknown]>, Output]> {
+async function opened(runtime: MapRuntime, args: MapArgs): Promise<[TaskFn<[record: unknown]>, Output]> {
   const fn = await loadTaskModule(runtime, args.module, args.exportName);
   return [fn, await Output.open(args.out)];
 }

@@ -1,5 +1,5 @@
 /** The closing line of `routine map` on stderr: how many records, how fast, how busy the workers were. */
-import type { StatsSnapshot } from '@routine/runtime';
+import type { MapStats } from './cluster-map.js';
 import { formatCount, plural } from './progress.js';
 
 export interface Totals {
@@ -10,7 +10,7 @@ export interface Totals {
   stoppedBy: 'interrupt' | 'failure' | undefined;
 }
 
-export function summary(totals: Totals, stats: StatsSnapshot): string {
+export function summary(totals: Totals, stats: MapStats): string {
   const { records, failed, written, seconds, stoppedBy } = totals;
   const busy = stats.workers.reduce((sum, worker) => sum + worker.busyMs, 0);
   const utilization = busy / Math.max(1, stats.uptimeMs * stats.workers.length);

@@ -9,13 +9,14 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tasks, type Runtime, type TaskFn } from '@routine/runtime';
+import { tasks, type TaskFn } from '@routine/runtime';
+import type { MapRuntime } from './cluster-map.js';
 import { UsageError } from './args.js';
 import { describe } from './describe.js';
 
 const TS_MODULE = /\.[cm]?ts$/;
 
-export async function loadTaskModule(runtime: Runtime, path: string, exportName: string): Promise<TaskFn<[record: unknown]>> {
+export async function loadTaskModule(runtime: MapRuntime, path: string, exportName: string): Promise<TaskFn<[record: unknown]>> {
   const url = /^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path) ? path : pathToFileURL(resolve(path)).href;
   if (url.startsWith('file:')) {
     await stat(fileURLToPath(url)).catch((error: NodeJS.ErrnoException) => {

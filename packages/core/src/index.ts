@@ -13,13 +13,13 @@ export { type Connection, connect } from './endpoint/connect.js';
 export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
 export { type Submitter } from './endpoint/submitter.js';
 export { type Task, TaskHandle } from './endpoint/task-handle.js';
-export { toWire } from './endpoint/wire-error.js';
+export { fromWire, toWire, type WireError } from './endpoint/wire-error.js';
 export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
 export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnClaimTable } from './memory/claim-table.js';
 export { CodeKind, type CodeTable } from './memory/code-table.js';
 export { type Bell, waitAsync, waitSync, wakeAll, watch } from './memory/doorbell.js';
-export { GidSource, adoptGidCounter, gidCounter } from './memory/gid.js';
+export { GidSource, adoptGidCounter, gidCounter, MAX_NODE, useNodeGids } from './memory/gid.js';
 export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
 export {
   arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
@@ -45,7 +45,7 @@ export { type Result } from './task/result.js';
 export { deliverProgress, type ProgressListener, setProgressSink } from './task/progress.js';
 export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
-export { type Trace, readTrace, traceIdOfTask } from './task/trace-id.js';
+export { type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
 export { type OtelApi, type OtelSpan, otelApi } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';

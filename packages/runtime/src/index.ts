@@ -14,7 +14,8 @@ export {
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
 export { type ItemFn, type MapOptions } from './api/map.js';
-export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './api/resilience.js';
+export { configureCircuitBreaker, circuitBreakerState, retryOn, type RetryOptions, type BreakerOptions } from './api/resilience.js';
+export { withOptionsOn } from './api/go.js';
 export { setFatalHandler, type FatalHandler } from './api/must.js';
 export { awaitAll, sleep } from './api/spawn.js';
 export { Group, type GroupOptions } from './api/group.js';

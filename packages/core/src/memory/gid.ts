@@ -46,3 +46,17 @@ export class GidSource {
     return this.#next++;
   }
 }
+
+/**
+ * Blocks each cluster node owns: a process that holds node n (claimed in Redis by
+ * @routine/cluster) hands out gids from n * NODE_BLOCKS * BLOCK on, so gids stay unique across
+ * every process of a cluster. 4095 nodes of 2^30 ids each fill the 2^42 the counter reaches.
+ */
+export const NODE_BLOCKS = 1 << 20;
+export const MAX_NODE = 4095;
+
+/** Moves `counter` (the process's, by default) into node `node`'s gids; before any gid is taken. */
+export function useNodeGids(node: number, counter: Int32Array = gidCounter()): void {
+  if (!Number.isInteger(node) || node < 1 || node > MAX_NODE) throw new RangeError(`a cluster node is a whole number from 1 to ${MAX_NODE}, got ${node}`);
+  Atomics.store(counter, ProcessWord.GID_BLOCK, node * NODE_BLOCKS);
+}

@@ -24,6 +24,8 @@ export interface MapOptions {
 export type ItemFn<T, R> = TaskFn<[item: T, index: number], R>;
 
 const CHUNKS_PER_WORKER = 8;
+/** Workers assumed when the submitter cannot say how many run its tasks. */
+const UNKNOWN_WORKERS = 4;
 const MAX_DEFAULT_CHUNK = 16_384;
 /** Chunks in flight per worker: enough that a worker finding its next chunk never waits for us. */
 const IN_FLIGHT_PER_WORKER = 4;
@@ -34,7 +36,8 @@ export function mapOn<T, R>(on: Submitter, fn: ItemFn<T, R>, items: Iterable<T> 
   const timeoutMs = options.timeoutMs === undefined ? undefined : checkTimeout(options.timeoutMs);
   const count = list.length;
   if (count === 0) return Promise.resolve([]);
-  const chunk = options.chunk ?? Math.min(MAX_DEFAULT_CHUNK, Math.max(1, Math.ceil(count / (on.workers * CHUNKS_PER_WORKER))));
+  const workers = on.workers ?? UNKNOWN_WORKERS;
+  const chunk = options.chunk ?? Math.min(MAX_DEFAULT_CHUNK, Math.max(1, Math.ceil(count / (workers * CHUNKS_PER_WORKER))));
   const chunks = Math.ceil(count / chunk);
   const results: R[][] = new Array(chunks);
   const stop = new AbortController();
@@ -61,7 +64,7 @@ export function mapOn<T, R>(on: Submitter, fn: ItemFn<T, R>, items: Iterable<T> 
       stop.abort(error); // the chunks still out are cancelled: a running one sees current().signal
     };
     const sendMore = (): void => {
-      const limit = Math.max(1, on.workers * IN_FLIGHT_PER_WORKER);
+      const limit = Math.max(1, workers * IN_FLIGHT_PER_WORKER);
       while (!failure && !stop.signal.aborted && running < limit && next < chunks) {
         const index = next++;
         const first = index * chunk;

@@ -25,6 +25,7 @@ export interface RetryOptions {
 /** A cancellation is an answer, not a failure to retry. */
 const retryable = (): ReturnType<typeof import('cockatiel').handleWhen> => cockatiel().handleWhen((error) => !(error instanceof CancelledError));
 
+/** `goWithRetry` on any submitter (a runtime, a worker's endpoint, a cluster runtime). */
 export async function retryOn<R>(on: Submitter, fn: unknown, options: RetryOptions, args: unknown[]): Promise<R> {
   const { retries, delayMs, backoff = 'fixed', signal } = options ?? ({} as RetryOptions);
   if (!Number.isInteger(retries) || retries < 0) throw new InvalidArgumentError(`goWithRetry: retries must be a whole number >= 0, ${got(retries)}`);
