@@ -37,6 +37,9 @@ export {
   setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler, withTrace,
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
-  WorkerStartError, CodeTableFullError,
+  WorkerStartError, CodeTableFullError, ChannelClosedError,
+  chan, Chan, type ChanOptions, type Received, after, ticker, Ticker, merge,
+  select, selectSync, recv, send, type SelectCase, type RecvCase, type SendCase, type Selected, type SelectOptions,
+  mutex, Mutex, semaphore, Semaphore, once, Once, rateLimiter, RateLimiter, type RateLimiterOptions,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';

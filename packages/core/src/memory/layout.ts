@@ -44,7 +44,8 @@ export const Header = {
 } as const;
 const HEADER_BYTES = 2 * LINE_BYTES;
 
-export const RunState = { running: 0, stopped: 1 } as const;
+/** `closing`: close() or terminate() began; tasks still run, but their blocked channel operations end (sync/parking.ts). */
+export const RunState = { running: 0, stopped: 1, closing: 2 } as const;
 
 /**
  * Ring header: six words on six lines. HEAD is written by consumers, TAIL by producers; the two

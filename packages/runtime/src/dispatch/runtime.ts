@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  routineLogger, RunState, RuntimeClosedError, setLogger, wakeParked, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
@@ -285,6 +285,10 @@ export class Runtime {
   async #shutDown(abort: boolean): Promise<void> {
     const { endpoint, views, submissions } = this.#connection;
     endpoint.close();
+    // Blocked channel and lock operations end with RuntimeClosedError: on workers at their next
+    // look at the run state, on this thread at once.
+    Atomics.store(views.i32, Header.STATE, RunState.closing);
+    wakeParked();
     if (abort) {
       this.#cutOff('the runtime was terminated before this task finished');
     } else if (endpoint.pendingCount > 0) {

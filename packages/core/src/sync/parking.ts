@@ -1,0 +1,129 @@
+/**
+ * Where a blocked channel, lock or semaphore operation waits, on any thread, and what wakes it
+ * besides the structure it waits on: the runtime closing, a deadline.
+ *
+ * A waiter waits on its structures' bells (memory/doorbell.ts), in slices: on a worker it looks at
+ * its runtime's run state between slices, so a close reaches a task parked in a channel within
+ * CLOSE_POLL_MS even if nobody rings; on the main thread `wakeParked()` (called by a closing
+ * runtime) rings every bell a waiter of this thread is parked on, so the wake is at once.
+ * Either way the waiter then throws RuntimeClosedError.
+ *
+ * A pending `Atomics.waitAsync` does not keep Node's event loop alive, so while any async waiter
+ * is parked this thread holds one ref'd interval: a main thread awaiting a value from a worker
+ * does not exit under it. A waiter parked forever keeps the process alive, as a goroutine blocked
+ * forever keeps a Go program from finishing (and shows in `parkedOperations()`).
+ */
+import { type Bell, waitAsync, waitSync } from '../memory/doorbell.js';
+import { RuntimeClosedError } from '../task/errors.js';
+
+/** How long a worker's waiter sleeps before it looks at its runtime's run state again. */
+export const CLOSE_POLL_MS = 100;
+
+/** A word nobody rings, to sleep on when there is no bell (a select on signals alone). */
+const NOBODY = new Int32Array(new SharedArrayBuffer(4));
+
+interface Parked {
+  readonly what: string;
+  readonly bells: readonly Bell[];
+  readonly since: number;
+}
+
+interface ThreadParking {
+  parked: Set<Parked>;
+  /** Bumped by wakeParked: a waiter that sees it moved was woken by a close. */
+  epoch: number;
+  asyncWaiters: number;
+  keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** A worker's runtime header and the index of its run state word; unset on the main thread. */
+  runState: { i32: Int32Array; word: number } | undefined;
+}
+
+const THREAD = Symbol.for('routine.parking');
+const thread: ThreadParking = ((globalThis as { [THREAD]?: ThreadParking })[THREAD] ??= {
+  parked: new Set(), epoch: 0, asyncWaiters: 0, keepAlive: undefined, runState: undefined,
+});
+
+/** A worker names its runtime's run state word (layout.ts Header.STATE) once, at boot. */
+export function watchRunState(i32: Int32Array, word: number): void {
+  thread.runState = { i32, word };
+}
+
+/** Wakes every operation parked on this thread with RuntimeClosedError. */
+export function wakeParked(): void {
+  thread.epoch++;
+  for (const { bells } of thread.parked) {
+    for (const bell of bells) {
+      Atomics.add(bell.i32, bell.seq, 1);
+      Atomics.notify(bell.i32, bell.seq);
+    }
+  }
+}
+
+/** What this thread's blocked operations wait on, longest first (for dump()). */
+export function parkedOperations(): { what: string; waitingForMs: number }[] {
+  const now = Date.now();
+  return [...thread.parked].sort((a, b) => a.since - b.since).map(({ what, since }) => ({ what, waitingForMs: now - since }));
+}
+
+/** A ticket for one blocked operation: park on it as often as needed, then `end()` it. */
+export class Parking {
+  readonly #entry: Parked;
+  readonly #epoch = thread.epoch;
+
+  constructor(what: string, bells: readonly Bell[]) {
+    this.#entry = { what, bells, since: Date.now() };
+    thread.parked.add(this.#entry);
+  }
+
+  end(): void {
+    thread.parked.delete(this.#entry);
+  }
+
+  /** Throws RuntimeClosedError if this thread's runtime is closing. */
+  check(): void {
+    const state = thread.runState;
+    if (thread.epoch !== this.#epoch || (state && Atomics.load(state.i32, state.word) !== 0)) {
+      throw new RuntimeClosedError(`the runtime was closed while this operation was blocked (${this.#entry.what})`);
+    }
+  }
+
+  /** Waits (blocking this thread) until a bell rings, `ready()` holds, or `untilMs` (Date.now) passes. */
+  waitSync(ready: () => boolean, untilMs = Infinity, round = 0): void {
+    this.check();
+    const { bells } = this.#entry;
+    // One bell is waited on exactly; several in turns, each for a slice that grows while nothing
+    // happens (a blocked thread can wait on one word only).
+    const slice = bells.length === 1 ? CLOSE_POLL_MS : Math.min(CLOSE_POLL_MS, 0.05 * 2 ** Math.min(round, 11));
+    const left = Math.min(slice, untilMs - Date.now());
+    if (left > 0) {
+      if (bells.length > 0) waitSync(bells[round % bells.length], ready, left);
+      else Atomics.wait(NOBODY, 0, 0, left);
+    }
+    this.check();
+  }
+
+  /** Waits without blocking the event loop until a bell rings, `ready()` holds, `untilMs` passes or `signal` aborts. */
+  async waitAsync(ready: () => boolean, untilMs = Infinity, signal?: AbortSignal): Promise<void> {
+    this.check();
+    const { bells } = this.#entry;
+    // The waits that lose a race stay registered on their bells until they time out: a slice
+    // bounds how many pile up.
+    const slice = thread.runState || bells.length > 1 ? CLOSE_POLL_MS : Infinity;
+    const left = Math.min(slice, untilMs - Date.now());
+    if (left <= 0) return;
+    if (thread.asyncWaiters++ === 0) thread.keepAlive = setInterval(() => {}, 1 << 30);
+    let onAbort: (() => void) | undefined;
+    try {
+      const timeoutMs = left === Infinity ? undefined : Math.max(1, Math.ceil(left));
+      const waits = bells.map((bell) => waitAsync(bell, ready, timeoutMs));
+      if (signal && !signal.aborted) {
+        waits.push(new Promise<void>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve()), { once: true })));
+      }
+      if (!signal?.aborted) await (waits.length === 1 ? waits[0] : Promise.race(waits));
+    } finally {
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+      if (--thread.asyncWaiters === 0) clearInterval(thread.keepAlive);
+    }
+    this.check();
+  }
+}
