@@ -1,0 +1,70 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { chan, createRuntime, mutex, RuntimeClosedError, semaphore, tasks, TimeoutError } from '@routine/runtime';
+import { until } from './support/until.js';
+
+type Channels = typeof import('./fixtures/channels.mjs');
+const work = tasks<Channels>(new URL('./fixtures/channels.mjs', import.meta.url));
+const silent = pino({ level: 'silent' });
+
+describe('channels and the runtime lifecycle', () => {
+  it('close() wakes every blocked operation with RuntimeClosedError, on workers (sync and async) and on this thread', async () => {
+    const rt = createRuntime({ workers: 2, logger: silent });
+    const ch = chan<number>();
+    const blocked = [rt.go(work.blockOnRecv, ch, true), rt.go(work.blockOnRecv, ch, false)];
+    await until(() => rt.dump().length === 2);
+    const full = chan<number>(1);
+    await full.send(1);
+    const mu = mutex();
+    await mu.lock();
+    const sem = semaphore(1);
+    await sem.acquire();
+    const here = [ch.recv(), full.send(2), mu.lock(), sem.acquire()];
+    const closing = rt.close();
+    for (const op of here) await expect(op).rejects.toBeInstanceOf(RuntimeClosedError);
+    expect(await Promise.all(blocked)).toEqual(['RuntimeClosedError', 'RuntimeClosedError']);
+    await closing;
+    // Nothing changed: the value that could not be sent is not in the channel.
+    expect(full.length).toBe(1);
+  });
+
+  it('a task stopped at its deadline while blocked in a send leaves the channel usable', async () => {
+    const rt = createRuntime({ workers: 2, logger: silent });
+    for (const capacity of [0, 2]) {
+      const ch = chan<number>(capacity);
+      // Sends `capacity` values, then blocks in one more sendSync until its deadline stops it.
+      const stopped = rt.timeout(200, work.chaosProduce, ch, [0, 1, 2], 8, 'number', true, 'none', 0, new Int32Array(new SharedArrayBuffer(32)), 4);
+      await expect(stopped).rejects.toBeInstanceOf(TimeoutError);
+      // A task blocked in synchronous code is stopped by terminating its worker, after a grace.
+      await until(() => rt.dump().length === 0);
+      // What was in the buffer is there once; an unbuffered offer left by the killed sender is
+      // delivered once (it was handed over before the kill), and nothing is stuck afterwards.
+      const got: number[] = [];
+      while (ch.length > 0 || capacity === 0) {
+        const r = await Promise.race([ch.recv(), new Promise<undefined>((resolve) => setTimeout(resolve, 50))]);
+        if (!r) break;
+        got.push(r.value!);
+      }
+      expect(got).toEqual(capacity === 0 ? [0] : [0, 1]);
+      await ch.send(9).catch(() => {}); // buffered: goes in; unbuffered: needs a receiver
+      if (capacity > 0) expect((await ch.recv()).value).toBe(9);
+    }
+    await rt.close();
+  });
+
+  it('a task spinning while it holds a mutex is stopped without leaving the lock word half-written', async () => {
+    const rt = createRuntime({ workers: 1, logger: silent });
+    const mu = mutex();
+    const shared = new Int32Array(new SharedArrayBuffer(12));
+    // Many lock/unlock rounds: the deadline lands somewhere among them, never inside the lock code.
+    const stopped = rt.timeout(100, work.lockedIncrements, mu, shared, 1e9, true);
+    await expect(stopped).rejects.toBeInstanceOf(TimeoutError);
+    // A user's lock held at the kill stays held (as a Go mutex whose goroutine died); the lock
+    // word itself is whole: either free or held once.
+    if (mu.locked) mu.unlock();
+    const held = await mu.lock();
+    held[Symbol.dispose]();
+    expect(mu.locked).toBe(false);
+    await rt.close();
+  });
+});
