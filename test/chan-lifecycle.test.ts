@@ -41,7 +41,7 @@ describe('channels and the runtime lifecycle', () => {
       // delivered once (it was handed over before the kill), and nothing is stuck afterwards.
       const got: number[] = [];
       while (ch.length > 0 || capacity === 0) {
-        const r = await Promise.race([ch.recv(), new Promise<undefined>((resolve) => setTimeout(resolve, 50))]);
+        const r = await Promise.race([ch.recv(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50))]);
         if (!r) break;
         got.push(r.value!);
       }

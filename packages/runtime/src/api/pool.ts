@@ -5,16 +5,19 @@
  * `submitWait` waits for room instead. Pools are registered by name for `getPool`.
  */
 import {
-  Admission, InvalidArgumentError, PendingCount, QueueFullError, type Task, type TaskFn, type TaskHandle, got,
+  Admission, InvalidArgumentError, PendingCount, QueueFullError, type RateLimiter, type Submitter, type Task, type TaskFn, type TaskHandle, got,
 } from '@routine/core';
 import { createRuntime, type Runtime } from '../dispatch/runtime.js';
 import { deferredHandle, startDeferred } from './deferred.js';
+import { checkLimiter, limitedOn } from './limited.js';
 
 export interface PoolOptions {
   name: string;
   workers: number;
   /** Tasks allowed to wait for a free worker; default 2 * workers. */
   queue?: number;
+  /** Tasks start only when this shared rate limiter gives them a token. */
+  limiter?: RateLimiter;
 }
 
 export interface PoolStats {
@@ -37,6 +40,8 @@ const pools = new Map<string, Pool>();
 export class Pool {
   readonly name: string;
   readonly #runtime: Runtime;
+  /** The runtime, through the pool's rate limiter if it has one. */
+  readonly #on: Submitter;
   readonly #capacity: number;
   /** At most workers + queue tasks in; submitWait calls beyond wait in line, in order. */
   readonly #admission: Admission<Waiting>;
@@ -56,6 +61,7 @@ export class Pool {
     }
     this.name = options.name;
     this.#runtime = createRuntime({ workers: options.workers });
+    this.#on = limitedOn(this.#runtime, checkLimiter('createPool', options.limiter));
     this.#capacity = options.workers + queue;
     this.#admission = new Admission<Waiting>(this.#capacity, (next) => this.#startWaiting(next), (next) => next.handle.settled);
     pools.set(this.name, this);
@@ -76,7 +82,7 @@ export class Pool {
   #run<R>(fn: unknown, args: unknown[]): Task<R> {
     let task: TaskHandle<R>;
     try {
-      task = this.#runtime.submit<R>(fn, args);
+      task = this.#on.submit<R>(fn, args);
     } catch (error) {
       this.#admission.leave(); // refused: it never took its place
       throw error;
@@ -120,7 +126,7 @@ export class Pool {
   }
 
   #startWaiting({ handle, fn, args }: Waiting): void {
-    startDeferred(this.#runtime, handle, fn, args, (ok, outcome) => {
+    startDeferred(this.#on, handle, fn, args, (ok, outcome) => {
       handle.settle(ok, outcome);
       this.#settled();
     });
