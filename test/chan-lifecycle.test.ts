@@ -8,6 +8,25 @@ const work = tasks<Channels>(new URL('./fixtures/channels.mjs', import.meta.url)
 const silent = pino({ level: 'silent' });
 
 describe('channels and the runtime lifecycle', () => {
+  it('dump() shows a task blocked on a channel or a lock and what it waits on', async () => {
+    const rt = createRuntime({ workers: 2, logger: silent });
+    const ch = chan<number>();
+    const mu = mutex();
+    await mu.lock();
+    const receiving = rt.go(work.blockOnRecv, ch, true);
+    const locking = rt.go(work.lockedIncrements, mu, new Int32Array(new SharedArrayBuffer(12)), 1, false);
+    await until(() => rt.dump().filter((task) => task.waitingOn).length === 2);
+    const waits = rt.dump().map((task) => task.waitingOn).sort();
+    expect(waits[0]).toMatch(/^lock on a mutex/);
+    expect(waits[1]).toMatch(/^recv on chan#\d+ \(capacity 0/);
+    mu.unlock();
+    await ch.send(1);
+    expect(await receiving).toBe('received');
+    await locking;
+    await until(() => rt.dump().every((task) => !task.waitingOn));
+    await rt.close();
+  });
+
   it('close() wakes every blocked operation with RuntimeClosedError, on workers (sync and async) and on this thread', async () => {
     const rt = createRuntime({ workers: 2, logger: silent });
     const ch = chan<number>();

@@ -25,7 +25,7 @@ describe('the limiter option', () => {
     const g = rt.group({ limiter });
     const viaGo = Array.from({ length: n }, () => rt.goWith({ limiter })(startedAt));
     const viaGroup = Array.from({ length: n }, () => g.go(startedAt));
-    const viaPipeline = rt.pipeline().stage('stamp', (_: number) => performance.timeOrigin + performance.now(), { limiter }).process(Array.from({ length: n }, (_, i) => i));
+    const viaPipeline = rt.pipeline<number>().stage('stamp', (_: number) => performance.timeOrigin + performance.now(), { limiter }).process(Array.from({ length: n }, (_, i) => i));
     const times = [...(await Promise.all(viaGo)), ...(await Promise.all(viaGroup)), ...(await viaPipeline)];
     await g.wait();
     expect(times.length).toBe(3 * n);

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, traceIdOfTask, WORKER_READY, WorkerWord, type WorkerBoot, watchRunState, Header,
+  reportUnobserved, traceIdOfTask, WORKER_READY, WorkerWord, type WorkerBoot, watchRunState, Header, BlockedBoard,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -33,7 +33,7 @@ const connection = connect({
   onUnobserved: (error, task) => reportUnobserved(routineLogger(), error, task.gid, traceIdOfTask(task)),
 });
 setWorkerEndpoint(connection.endpoint);
-watchRunState(new Int32Array(boot.buffer), Header.STATE);
+watchRunState(new Int32Array(boot.buffer), Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
 if (boot.setup) await import(boot.setup);
 parentPort!.postMessage(WORKER_READY);
 

@@ -14,7 +14,9 @@
  * forever keeps a Go program from finishing (and shows in `parkedOperations()`).
  */
 import { type Bell, waitAsync, waitSync } from '../memory/doorbell.js';
+import { currentContext } from '../task/context.js';
 import { RuntimeClosedError } from '../task/errors.js';
+import type { BlockedBoard } from './blocked-board.js';
 
 /** How long a worker's waiter sleeps before it looks at its runtime's run state again. */
 export const CLOSE_POLL_MS = 100;
@@ -26,6 +28,8 @@ interface Parked {
   readonly what: string;
   readonly bells: readonly Bell[];
   readonly since: number;
+  /** The task that waits (0: none, the main thread). */
+  readonly gid: number;
 }
 
 interface ThreadParking {
@@ -36,16 +40,23 @@ interface ThreadParking {
   keepAlive: ReturnType<typeof setInterval> | undefined;
   /** A worker's runtime header and the index of its run state word; unset on the main thread. */
   runState: { i32: Int32Array; word: number } | undefined;
+  /** A worker's record of its latest blocked operation, which dump() reads. */
+  board: BlockedBoard | undefined;
 }
 
 const THREAD = Symbol.for('routine.parking');
 const thread: ThreadParking = ((globalThis as { [THREAD]?: ThreadParking })[THREAD] ??= {
-  parked: new Set(), epoch: 0, asyncWaiters: 0, keepAlive: undefined, runState: undefined,
+  parked: new Set(), epoch: 0, asyncWaiters: 0, keepAlive: undefined, runState: undefined, board: undefined,
 });
 
-/** A worker names its runtime's run state word (layout.ts Header.STATE) once, at boot. */
-export function watchRunState(i32: Int32Array, word: number): void {
+/**
+ * A worker names its runtime's run state word (layout.ts Header.STATE) once, at boot, and the
+ * record where it shows what it is blocked on.
+ */
+export function watchRunState(i32: Int32Array, word: number, board: BlockedBoard): void {
   thread.runState = { i32, word };
+  thread.board = board;
+  board.clear(); // a predecessor that died blocked left its record
 }
 
 /** Wakes every operation parked on this thread with RuntimeClosedError. */
@@ -71,12 +82,19 @@ export class Parking {
   readonly #epoch = thread.epoch;
 
   constructor(what: string, bells: readonly Bell[]) {
-    this.#entry = { what, bells, since: Date.now() };
+    this.#entry = { what, bells, since: Date.now(), gid: currentContext()?.gid ?? 0 };
     thread.parked.add(this.#entry);
+    thread.board?.write(this.#entry.gid, what);
   }
 
   end(): void {
     thread.parked.delete(this.#entry);
+    const board = thread.board;
+    if (!board) return;
+    let latest: Parked | undefined;
+    for (const parked of thread.parked) latest = parked;
+    if (latest) board.write(latest.gid, latest.what);
+    else board.clear();
   }
 
   /** Throws RuntimeClosedError if this thread's runtime is closing. */

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, wakeParked, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  routineLogger, RunState, RuntimeClosedError, setLogger, wakeParked, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
@@ -231,9 +231,14 @@ export class Runtime {
     return this.#connection.endpoint.reserveGid();
   }
 
+  /** Each worker's record of what it is blocked on (made on the first dump). */
+  #boards: BlockedBoard[] | undefined;
+
   /** Every task running on this runtime's workers now, longest-running first (a goroutine dump). */
   dump(): RunningTask[] {
-    return readDump(this.#claims, this.#connection.code);
+    this.#boards ??= this.#layout.workerBlocks.map((block) => new BlockedBoard(this.#buffer, block / 4 + WorkerWord.BLOCKED));
+    const boards = this.#boards;
+    return readDump(this.#claims, this.#connection.code, (worker) => boards[worker].read());
   }
 
   /**
