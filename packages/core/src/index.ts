@@ -53,5 +53,5 @@ export { Mutex, mutex } from './sync/mutex.js';
 export { Once, once } from './sync/once.js';
 export { RateLimiter, rateLimiter, type RateLimiterOptions } from './sync/rate-limiter.js';
 export { Semaphore, semaphore } from './sync/semaphore.js';
-export { CLOSE_POLL_MS, parkedOperations, wakeParked, watchRunState } from './sync/parking.js';
+export { openRuntime, watchRunState } from './sync/parking.js';
 export { type Blocked, BlockedBoard } from './sync/blocked-board.js';

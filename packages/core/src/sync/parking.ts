@@ -4,14 +4,13 @@
  *
  * A waiter waits on its structures' bells (memory/doorbell.ts), in slices: on a worker it looks at
  * its runtime's run state between slices, so a close reaches a task parked in a channel within
- * CLOSE_POLL_MS even if nobody rings; on the main thread `wakeParked()` (called by a closing
- * runtime) rings every bell a waiter of this thread is parked on, so the wake is at once.
+ * CLOSE_POLL_MS even if nobody rings; on the main thread the last runtime to close rings every bell a waiter of this thread is parked on, so the wake is at once.
  * Either way the waiter then throws RuntimeClosedError.
  *
  * A pending `Atomics.waitAsync` does not keep Node's event loop alive, so while any async waiter
  * is parked this thread holds one ref'd interval: a main thread awaiting a value from a worker
  * does not exit under it. A waiter parked forever keeps the process alive, as a goroutine blocked
- * forever keeps a Go program from finishing (and shows in `parkedOperations()`).
+ * forever keeps a Go program from finishing (and, on a worker, shows in dump()).
  */
 import { type Bell, waitAsync, waitSync } from '../memory/doorbell.js';
 import { currentContext } from '../task/context.js';
@@ -27,7 +26,6 @@ const NOBODY = new Int32Array(new SharedArrayBuffer(4));
 interface Parked {
   readonly what: string;
   readonly bells: readonly Bell[];
-  readonly since: number;
   /** The task that waits (0: none, the main thread). */
   readonly gid: number;
 }
@@ -37,6 +35,7 @@ interface ThreadParking {
   /** Bumped by wakeParked: a waiter that sees it moved was woken by a close. */
   epoch: number;
   asyncWaiters: number;
+  openRuntimes: number;
   keepAlive: ReturnType<typeof setInterval> | undefined;
   /** A worker's runtime header and the index of its run state word; unset on the main thread. */
   runState: { i32: Int32Array; word: number } | undefined;
@@ -46,7 +45,7 @@ interface ThreadParking {
 
 const THREAD = Symbol.for('routine.parking');
 const thread: ThreadParking = ((globalThis as { [THREAD]?: ThreadParking })[THREAD] ??= {
-  parked: new Set(), epoch: 0, asyncWaiters: 0, keepAlive: undefined, runState: undefined, board: undefined,
+  parked: new Set(), epoch: 0, asyncWaiters: 0, openRuntimes: 0, keepAlive: undefined, runState: undefined, board: undefined,
 });
 
 /**
@@ -59,8 +58,23 @@ export function watchRunState(i32: Int32Array, word: number, board: BlockedBoard
   board.clear(); // a predecessor that died blocked left its record
 }
 
+/**
+ * Counts a runtime open on this thread; the closer it returns wakes every operation parked here
+ * with RuntimeClosedError once no runtime is left open (closing one pool of several must not end
+ * the channel operations that the others serve).
+ */
+export function openRuntime(): () => void {
+  thread.openRuntimes++;
+  let closed = false;
+  return () => {
+    if (closed) return;
+    closed = true;
+    if (--thread.openRuntimes === 0) wakeParked();
+  };
+}
+
 /** Wakes every operation parked on this thread with RuntimeClosedError. */
-export function wakeParked(): void {
+function wakeParked(): void {
   thread.epoch++;
   for (const { bells } of thread.parked) {
     for (const bell of bells) {
@@ -70,19 +84,13 @@ export function wakeParked(): void {
   }
 }
 
-/** What this thread's blocked operations wait on, longest first (for dump()). */
-export function parkedOperations(): { what: string; waitingForMs: number }[] {
-  const now = Date.now();
-  return [...thread.parked].sort((a, b) => a.since - b.since).map(({ what, since }) => ({ what, waitingForMs: now - since }));
-}
-
 /** A ticket for one blocked operation: park on it as often as needed, then `end()` it. */
 export class Parking {
   readonly #entry: Parked;
   readonly #epoch = thread.epoch;
 
   constructor(what: string, bells: readonly Bell[]) {
-    this.#entry = { what, bells, since: Date.now(), gid: currentContext()?.gid ?? 0 };
+    this.#entry = { what, bells, gid: currentContext()?.gid ?? 0 };
     thread.parked.add(this.#entry);
     thread.board?.write(this.#entry.gid, what);
   }

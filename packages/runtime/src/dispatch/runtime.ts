@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, wakeParked, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  routineLogger, RunState, RuntimeClosedError, setLogger, openRuntime, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   traceIdOfTask, waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
@@ -231,6 +231,8 @@ export class Runtime {
     return this.#connection.endpoint.reserveGid();
   }
 
+  /** Counts this runtime among the open ones that blocked operations on this thread wait for. */
+  readonly #closeParking = openRuntime();
   /** Each worker's record of what it is blocked on (made on the first dump). */
   #boards: BlockedBoard[] | undefined;
 
@@ -293,7 +295,7 @@ export class Runtime {
     // Blocked channel and lock operations end with RuntimeClosedError: on workers at their next
     // look at the run state, on this thread at once.
     Atomics.store(views.i32, Header.STATE, RunState.closing);
-    wakeParked();
+    this.#closeParking();
     if (abort) {
       this.#cutOff('the runtime was terminated before this task finished');
     } else if (endpoint.pendingCount > 0) {
