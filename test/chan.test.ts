@@ -34,10 +34,13 @@ describe('chan', () => {
   });
 
   it('is FIFO per producer across workers, each value received exactly once', async () => {
-    const rt = createRuntime({ workers: 4 });
+    // Synchronous tasks on a runtime of their own: one blocked in sendSync holds its worker, and
+    // an async task that shared it would wait.
+    const rt = createRuntime({ workers: 3 });
+    const asyncRt = createRuntime({ workers: 1 });
     const ch = chan<number>(16);
-    const producers = [0, 1, 2].map((p) => rt.go(work.produce, ch, p * 1000, 300, p % 2 === 0));
-    const consumers = [true, false].map((sync) => rt.go(work.consume, ch, sync));
+    const producers = [0, 1, 2].map((p) => (p === 1 ? asyncRt : rt).go(work.produce, ch, p * 1000, 300, p !== 1));
+    const consumers = [rt.go(work.consume, ch, true), asyncRt.go(work.consume, ch, false)];
     await Promise.all(producers);
     ch.close();
     const parts = await Promise.all(consumers);
@@ -50,6 +53,7 @@ describe('chan', () => {
       }
     }
     await rt.close();
+    await asyncRt.close();
   });
 
   it('capacity 0 is a rendezvous: a send completes only once a receiver took the value', async () => {
