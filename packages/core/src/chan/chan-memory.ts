@@ -151,7 +151,7 @@ export class ChanMemory {
     const i32 = this.#i32;
     if (Atomics.load(i32, W.CLOSED) !== 0) return true;
     if (this.capacity === 0) return Atomics.load(i32, W.COUNT) === 0 && (!needsReceiver || Atomics.load(i32, W.RECV_WAITING) > 0);
-    return Atomics.load(i32, W.COUNT) < this.capacity && Atomics.load(i32, W.USED) + 4 + pad(length) <= this.#ringBytes;
+    return Atomics.load(i32, W.COUNT) < this.capacity && i32[W.USED] + 4 + pad(length) <= this.#ringBytes;
   }
 
   /**
@@ -215,8 +215,8 @@ export class ChanMemory {
     const withdrawn = !this.taken(ticket);
     if (withdrawn) {
       Atomics.store(i32, W.COUNT, 0);
-      Atomics.store(i32, W.USED, 0);
-      Atomics.store(i32, W.HEAD, i32[W.TAIL]);
+      i32[W.USED] = 0;
+      i32[W.HEAD] = i32[W.TAIL];
       // Counted as taken by nobody, so the next offer's number stays ahead of TAKEN.
       Atomics.store(i32, W.TAKEN, ticket);
     }
@@ -242,16 +242,15 @@ export class ChanMemory {
     if (delta > 0) ring(this.bell);
   }
 
+  // HEAD, TAIL and USED are read only under LOCK (and USED as a hint in canPut, re-checked under
+  // it): plain stores, published by the unlock. COUNT is what waiters check: seq-cst.
   #write(payload: Uint8Array, length: number): void {
     const i32 = this.#i32;
     const tail = i32[W.TAIL];
     this.#data.setUint32(tail, length, true);
-    const at = (tail + 4) % this.#ringBytes;
-    const first = Math.min(length, this.#ringBytes - at);
-    this.#u8.set(payload.subarray(0, first), at);
-    if (first < length) this.#u8.set(payload.subarray(first, length), 0);
-    Atomics.store(i32, W.TAIL, (tail + 4 + pad(length)) % this.#ringBytes);
-    Atomics.store(i32, W.USED, i32[W.USED] + 4 + pad(length));
+    copy(payload, 0, this.#u8, (tail + 4) % this.#ringBytes, length, this.#ringBytes);
+    i32[W.TAIL] = (tail + 4 + pad(length)) % this.#ringBytes;
+    i32[W.USED] += 4 + pad(length);
     Atomics.store(i32, W.COUNT, i32[W.COUNT] + 1);
   }
 
@@ -259,13 +258,9 @@ export class ChanMemory {
     const i32 = this.#i32;
     const head = i32[W.HEAD];
     const length = this.#data.getUint32(head, true);
-    const at = (head + 4) % this.#ringBytes;
-    const first = Math.min(length, this.#ringBytes - at);
-    const u8 = into.fit(length);
-    u8.set(this.#u8.subarray(at, at + first), 0);
-    if (first < length) u8.set(this.#u8.subarray(0, length - first), first);
-    Atomics.store(i32, W.HEAD, (head + 4 + pad(length)) % this.#ringBytes);
-    Atomics.store(i32, W.USED, i32[W.USED] - 4 - pad(length));
+    copyOut(this.#u8, (head + 4) % this.#ringBytes, into.fit(length), length, this.#ringBytes);
+    i32[W.HEAD] = (head + 4 + pad(length)) % this.#ringBytes;
+    i32[W.USED] -= 4 + pad(length);
     Atomics.store(i32, W.COUNT, i32[W.COUNT] - 1);
     return length;
   }
@@ -289,6 +284,31 @@ export class ChanMemory {
     unlock(i32, W.LOCK, point);
     return due ? Take.tick : Take.empty;
   }
+}
+
+/** Below this many bytes a loop beats making subarrays for TypedArray.set. */
+const SHORT = 64;
+
+/** Copies `length` bytes of `from` into the ring `to` at `at`, wrapping at `size`. */
+function copy(from: Uint8Array, start: number, to: Uint8Array, at: number, length: number, size: number): void {
+  if (length <= SHORT) {
+    for (let i = 0; i < length; i++) to[(at + i) % size] = from[start + i];
+    return;
+  }
+  const first = Math.min(length, size - at);
+  to.set(from.subarray(start, start + first), at);
+  if (first < length) to.set(from.subarray(start + first, start + length), 0);
+}
+
+/** Copies `length` bytes of the ring `from` at `at` (wrapping at `size`) to the start of `to`. */
+function copyOut(from: Uint8Array, at: number, to: Uint8Array, length: number, size: number): void {
+  if (length <= SHORT) {
+    for (let i = 0; i < length; i++) to[i] = from[(at + i) % size];
+    return;
+  }
+  const first = Math.min(length, size - at);
+  to.set(from.subarray(at, at + first), 0);
+  if (first < length) to.set(from.subarray(0, length - first), first);
 }
 
 /** A thread's private buffer that payloads are copied into and decoded from. */

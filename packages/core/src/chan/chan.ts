@@ -44,6 +44,8 @@ const MAX_CAPACITY = 1 << 24;
 /** This thread's buffer that received payloads are decoded from. */
 export const scratch = new Scratch();
 
+const SENT = Promise.resolve();
+
 export class Chan<T = unknown> implements AsyncIterable<T>, Iterable<T> {
   /** Marks a structured-clone copy so the receiving thread can revive it. */
   readonly '@routine/type' = CHAN_BRAND;
@@ -75,22 +77,38 @@ export class Chan<T = unknown> implements AsyncIterable<T>, Iterable<T> {
 
   /** Sends `value`: waits while the buffer is full, or on capacity 0 until a receiver took it. */
   send(value: T): Promise<void> {
-    return runAsync(this.#sendSteps(value), () => this.#what('send'), () => [this.#memory.bell]);
+    // The common case, room in the buffer, without the machinery of a wait.
+    let answer: number;
+    try {
+      answer = this.#put(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (answer === Put.ok) return SENT;
+    return runAsync(this.#sendSteps(answer), () => this.#what('send'), () => [this.#memory.bell]);
   }
 
   /** `send` that blocks this thread: for synchronous code inside a task. */
   sendSync(value: T): void {
-    runSync(this.#sendSteps(value), () => this.#what('send'), () => [this.#memory.bell]);
+    const answer = this.#put(value);
+    if (answer !== Put.ok) runSync(this.#sendSteps(answer), () => this.#what('send'), () => [this.#memory.bell]);
   }
 
   /** Receives the oldest value: `{ value, ok: true }`, or `{ value: undefined, ok: false }` once closed and drained. */
   recv(): Promise<Received<T>> {
+    let received: Received<T> | undefined;
+    try {
+      received = tryRecv<T>(this.#memory);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (received) return Promise.resolve(received);
     return runAsync(recvSteps<T>(this.#memory), () => this.#what('recv'), () => [this.#memory.bell]);
   }
 
   /** `recv` that blocks this thread: for synchronous code inside a task. */
   recvSync(): Received<T> {
-    return runSync(recvSteps<T>(this.#memory), () => this.#what('recv'), () => [this.#memory.bell]);
+    return tryRecv<T>(this.#memory) ?? runSync(recvSteps<T>(this.#memory), () => this.#what('recv'), () => [this.#memory.bell]);
   }
 
   /**
@@ -119,11 +137,20 @@ export class Chan<T = unknown> implements AsyncIterable<T>, Iterable<T> {
     }
   }
 
-  *#sendSteps(value: T): Steps<void> {
+  /** Encodes `value` and tries to put it in once; its length stays in #length for #sendSteps. */
+  #put(value: T): number {
     const memory = this.#memory;
     if (memory.kind !== ChanKind.plain) throw new InvalidArgumentError('after() and ticker() channels are receive-only');
-    const length = encodeValue(value, memory.maxValue);
-    let answer = memory.put(encoded(), length);
+    this.#length = encodeValue(value, memory.maxValue);
+    return memory.put(encoded(), this.#length);
+  }
+
+  #length = 0;
+
+  /** The rest of a send whose first try answered `answer` (the value still in this thread's out buffer). */
+  *#sendSteps(answer: number): Steps<void> {
+    const memory = this.#memory;
+    const length = this.#length;
     if (answer === Put.full) {
       // We will wait: the value needs a buffer of its own, as the thread's is reused meanwhile.
       const payload = encoded().slice(0, length);
@@ -167,8 +194,7 @@ export function tryRecv<T>(memory: ChanMemory): Received<T> | undefined {
 }
 
 function* recvSteps<T>(memory: ChanMemory): Steps<Received<T>> {
-  let received = tryRecv<T>(memory);
-  if (received) return received;
+  let received: Received<T> | undefined;
   // A rendezvous sender in a select goes only when a receiver is parked: say we are.
   const parked = memory.capacity === 0 && memory.kind === ChanKind.plain;
   if (parked) memory.receiverWaiting(1);
