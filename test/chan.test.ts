@@ -179,6 +179,25 @@ describe('chan', () => {
     await rt.close();
   });
 
+  it('a pipeline reads its items from a channel and its results go on to another', async () => {
+    const rt = createRuntime({ workers: 2 });
+    const input = chan<number>(4);
+    const output = chan<number>(4);
+    void (async () => {
+      for (let i = 1; i <= 20; i++) await input.send(i);
+      input.close();
+    })();
+    const forwarding = (async () => {
+      for await (const r of rt.pipeline<number>().stage('square', (n: number) => n * n, { concurrency: 3 }).stream(input)) await output.send(r);
+      output.close();
+    })();
+    const got: number[] = [];
+    for await (const v of output) got.push(v);
+    await forwarding;
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) ** 2));
+    await rt.close();
+  });
+
   it('a main thread awaiting a value from a worker does not exit under it (a pending wait holds a ref)', async () => {
     const script = `
       import { chan, go } from ${JSON.stringify(new URL('../packages/runtime/dist/index.js', import.meta.url).href)};
