@@ -13,6 +13,7 @@ const LENGTH = 0;
 const GID = 2;
 const TEXT = 4;
 const TEXT_BYTES = 104;
+const utf8 = new TextEncoder();
 
 export interface Blocked {
   gid: number;
@@ -37,7 +38,7 @@ export class BlockedBoard {
     const at = this.#at;
     Atomics.store(this.#i32, at + LENGTH, -1);
     this.#f64[(at + GID) / 2] = gid;
-    const { written } = new TextEncoder().encodeInto(what, this.#u8.subarray((at + TEXT) * 4, (at + TEXT) * 4 + TEXT_BYTES));
+    const { written } = utf8.encodeInto(what, this.#u8.subarray((at + TEXT) * 4, (at + TEXT) * 4 + TEXT_BYTES));
     Atomics.store(this.#i32, at + LENGTH, written);
   }
 
