@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { chan, createRuntime, mutex, RuntimeClosedError, semaphore, tasks, TimeoutError } from '@routine/runtime';
+import { chan, createRuntime, mutex, RuntimeClosedError, select, semaphore, send, tasks, TimeoutError } from '@routine/runtime';
 import { until } from './support/until.js';
 
 type Channels = typeof import('./fixtures/channels.mjs');
@@ -71,6 +71,25 @@ describe('channels and the runtime lifecycle', () => {
       await ch.send(9).catch(() => {}); // buffered: goes in; unbuffered: needs a receiver
       if (capacity > 0) expect((await ch.recv()).value).toBe(9);
     }
+    await rt.close();
+  });
+
+  it('a task cancelled or past its deadline while awaiting a channel stops waiting on it', async () => {
+    const rt = createRuntime({ workers: 1, logger: silent });
+    const ch = chan<number>();
+    const timedOut = rt.timeout(100, work.blockOnRecv, ch, false);
+    await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+    await until(() => rt.dump().length === 0); // the worker let it go at its next turn
+    const cancelled = rt.go(work.blockOnRecv, ch, false);
+    await until(() => rt.dump().some((task) => task.gid === cancelled.gid && task.waitingOn !== undefined));
+    cancelled.cancel();
+    // The task's own recv woke with the cancel, and the task saw it.
+    expect(await cancelled).toMatch(/^CancelledError/);
+    // Neither counts as a receiver parked there any more: a select's send case is not ready.
+    const bound = new Promise((resolve) => setTimeout(() => resolve('hung'), 5000));
+    await until(() => rt.dump().length === 0);
+    const picked = await Promise.race([select([send(ch, 1)], { default: () => 'no receiver' }), bound]);
+    expect(picked).toEqual({ index: -1, value: 'no receiver' });
     await rt.close();
   });
 

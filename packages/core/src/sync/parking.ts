@@ -90,9 +90,13 @@ function wakeParked(): void {
 export class Parking {
   readonly #entry: Parked;
   readonly #epoch = thread.epoch;
+  /** The waiting task's signal: cancelled or past its deadline, the task stops waiting too. */
+  readonly #taskSignal: AbortSignal | undefined;
 
   constructor(what: string, bells: readonly Bell[]) {
-    this.#entry = { what, bells, gid: currentContext()?.gid ?? 0 };
+    const context = currentContext();
+    this.#taskSignal = context && (context.controller ??= new AbortController()).signal;
+    this.#entry = { what, bells, gid: context?.gid ?? 0 };
     thread.parked.add(this.#entry);
     thread.board?.write(this.#entry.gid, what);
   }
@@ -107,8 +111,9 @@ export class Parking {
     else board.clear();
   }
 
-  /** Throws RuntimeClosedError if this thread's runtime is closing. */
+  /** Throws RuntimeClosedError if this thread's runtime is closing, the task's abort reason if it was stopped. */
   check(): void {
+    if (this.#taskSignal?.aborted) throw this.#taskSignal.reason;
     const state = thread.runState;
     if (thread.epoch !== this.#epoch || (state && Atomics.load(state.i32, state.word) !== 0)) {
       throw new RuntimeClosedError(`the runtime was closed while this operation was blocked (${this.#entry.what})`);
@@ -133,9 +138,11 @@ export class Parking {
     this.check();
   }
 
-  /** Waits without blocking the event loop until a bell rings, `ready()` holds, `untilMs` passes or `signal` aborts. */
-  async waitAsync(ready: () => boolean, untilMs = Infinity, signal?: AbortSignal): Promise<void> {
+  /** Waits without blocking the event loop until a bell rings, `ready()` holds, `untilMs` passes, or `caseSignal` or the task's signal aborts. */
+  async waitAsync(ready: () => boolean, untilMs = Infinity, caseSignal?: AbortSignal): Promise<void> {
     this.check();
+    const task = this.#taskSignal;
+    const signal = caseSignal && task ? AbortSignal.any([caseSignal, task]) : (caseSignal ?? task);
     const { bells } = this.#entry;
     // The waits that lose a race stay registered on their bells until they time out: a slice
     // bounds how many pile up.
