@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  chan, ChannelClosedError, createRuntime, InvalidArgumentError, SerializationError, tasks, waitGroup,
+  chan, ChannelClosedError, createRuntime, InvalidArgumentError, type Received, SerializationError, tasks, waitGroup,
 } from '@routine/runtime';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -11,6 +11,14 @@ type Channels = typeof import('./fixtures/channels.mjs');
 const work = tasks<Channels>(new URL('./fixtures/channels.mjs', import.meta.url));
 
 describe('chan', () => {
+  it('keeps its value type (checked by tsc)', () => {
+    const ch = chan<number>(1);
+    expectTypeOf(ch.recv()).resolves.toEqualTypeOf<Received<number>>();
+    expectTypeOf(ch.recvSync().value).toEqualTypeOf<number | undefined>();
+    expectTypeOf(ch.send).parameter(0).toEqualTypeOf<number>();
+    expectTypeOf<AsyncIterable<number>>(ch);
+  });
+
   it('keeps FIFO order per channel, on this thread', async () => {
     const ch = chan<number>(8);
     for (let i = 0; i < 8; i++) await ch.send(i);

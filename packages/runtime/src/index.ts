@@ -11,6 +11,7 @@
 export {
   go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany,
   group, createScheduler, pipeline, createManager, stats, dump, toPrometheus,
+  chan, after, ticker, merge, select, selectSync, recv, send, mutex, semaphore, once, rateLimiter,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
 export { configureCircuitBreaker, circuitBreakerState, type RetryOptions, type BreakerOptions } from './api/resilience.js';
@@ -38,8 +39,7 @@ export {
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
   WorkerStartError, CodeTableFullError, ChannelClosedError,
-  chan, Chan, type ChanOptions, type Received, after, ticker, Ticker, merge,
-  select, selectSync, recv, send, type SelectCase, type RecvCase, type SendCase, type Selected, type SelectOptions,
-  mutex, Mutex, semaphore, Semaphore, once, Once, rateLimiter, RateLimiter, type RateLimiterOptions,
+  Chan, type ChanOptions, type Received, Ticker, type SelectCase, type RecvCase, type SendCase, type Selected, type SelectOptions,
+  Mutex, Semaphore, Once, RateLimiter, type RateLimiterOptions,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';
