@@ -13,8 +13,8 @@ const work = tasks<Channels>(new URL('./fixtures/channels.mjs', import.meta.url)
 describe('chan', () => {
   it('keeps its value type (checked by tsc)', () => {
     const ch = chan<number>(1);
-    expectTypeOf(ch.recv()).resolves.toEqualTypeOf<Received<number>>();
-    expectTypeOf(ch.recvSync().value).toEqualTypeOf<number | undefined>();
+    expectTypeOf<ReturnType<typeof ch.recv>>().resolves.toEqualTypeOf<Received<number>>();
+    expectTypeOf<ReturnType<typeof ch.recvSync>['value']>().toEqualTypeOf<number | undefined>();
     expectTypeOf(ch.send).parameter(0).toEqualTypeOf<number>();
     expectTypeOf<AsyncIterable<number>>(ch);
   });
