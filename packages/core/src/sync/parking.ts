@@ -19,6 +19,8 @@ import type { BlockedBoard } from './blocked-board.js';
 
 /** How long a worker's waiter sleeps before it looks at its runtime's run state again. */
 export const CLOSE_POLL_MS = 100;
+/** The longest turn a blocked thread waits on one of several bells: what a change elsewhere may wait. */
+const MULTI_SLICE_MS = 2;
 /** Polls of a blocking waiter before it sleeps: a few microseconds (longer spins cost more than they save on a busy machine). */
 const SPIN_ROUNDS = 500;
 
@@ -129,7 +131,7 @@ export class Parking {
     const { bells } = this.#entry;
     // One bell is waited on exactly; several in turns, each for a slice that grows while nothing
     // happens (a blocked thread can wait on one word only).
-    const slice = bells.length === 1 ? CLOSE_POLL_MS : Math.min(CLOSE_POLL_MS, 0.05 * 2 ** Math.min(round, 11));
+    const slice = bells.length === 1 ? CLOSE_POLL_MS : Math.min(MULTI_SLICE_MS, 0.05 * 2 ** Math.min(round, 6));
     const left = Math.min(slice, untilMs - Date.now());
     if (left > 0) {
       if (bells.length > 0) waitSync(bells[round % bells.length], ready, left);
