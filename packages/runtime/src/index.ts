@@ -11,6 +11,7 @@
 export {
   go, timeout, goWithTimeout, goWithRecover, goWithCleanup, goWithRetry, goWithCircuitBreaker, goMust, spawnMany, map,
   group, createScheduler, pipeline, createManager, stats, dump, toPrometheus, type Go,
+  chan, after, ticker, merge, select, selectSync, recv, send, mutex, semaphore, once, rateLimiter,
 } from './api/free.js';
 export { type GoOptions } from './api/go.js';
 export { type ItemFn, type MapOptions } from './api/map.js';
@@ -42,6 +43,8 @@ export {
   setErrorHandler, setPanicHandler, type ErrorHandler, type PanicHandler, withTrace,
   RoutineError, TimeoutError, CancelledError, QueueFullError, WorkerCrashError, TaskCaptureError,
   RuntimeClosedError, BrokenCircuitError, SerializationError, InvalidArgumentError, PipelineError,
-  WorkerStartError, CodeTableFullError, MapItemError,
+  WorkerStartError, CodeTableFullError, MapItemError, ChannelClosedError,
+  Chan, type ChanOptions, type Received, Ticker, type SelectCase, type RecvCase, type SendCase, type Selected, type SelectOptions,
+  Mutex, Semaphore, Once, RateLimiter, type RateLimiterOptions,
 } from '@routine/core';
 export { type StatsSnapshot, type WorkerStats, type HistogramSummary, type PrometheusOptions } from '@routine/stats';

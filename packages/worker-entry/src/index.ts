@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink,
+  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -35,6 +35,7 @@ const connection = connect({
 });
 setWorkerEndpoint(connection.endpoint);
 setProgressSink((gid, value) => control.progress(gid, value));
+watchRunState(new Int32Array(boot.buffer), Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
 if (boot.setup) await import(boot.setup);
 parentPort!.postMessage(WORKER_READY);
 

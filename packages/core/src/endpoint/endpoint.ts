@@ -136,6 +136,11 @@ export class Endpoint {
     return this.#pendingCount;
   }
 
+  /** This thread's safe point: shared structures (channels, locks) mark their writes with it. */
+  get safePoint(): { enter(): void; leave(): void } {
+    return this.#safePoint;
+  }
+
   get overflowCount(): number {
     return this.#credits.waiting;
   }

@@ -44,7 +44,8 @@ export const Header = {
 } as const;
 const HEADER_BYTES = 2 * LINE_BYTES;
 
-export const RunState = { running: 0, stopped: 1 } as const;
+/** `closing`: close() or terminate() began; tasks still run, but their blocked channel operations end (sync/parking.ts). */
+export const RunState = { running: 0, stopped: 1, closing: 2 } as const;
 
 /**
  * Ring header: six words on six lines. HEAD is written by consumers, TAIL by producers; the two
@@ -72,8 +73,10 @@ export const RING_HEADER_BYTES = 6 * LINE_BYTES;
  * thread after it marks one of the worker's claim entries (an abort, a stop), so the worker looks
  * through its table only when something was marked. IDLE is 1 while the worker has nothing to do
  * and counts in Header.IDLE_WORKERS (the main thread takes it back if the worker dies so).
+ * BLOCKED, on the worker's IDLE line (only the worker writes either), starts the record of what
+ * its latest blocked channel or lock operation waits on, for dump() (sync/blocked-board.ts).
  */
-export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS } as const;
+export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS, BLOCKED: 3 * LINE_INTS + 2 } as const;
 export const WORKER_CONTROL_BYTES = 4 * LINE_BYTES;
 
 export interface LayoutOptions {

@@ -132,3 +132,8 @@ export class PipelineError extends RoutineError {
     });
   }
 }
+
+/** A send on a closed channel, or a second close: the channel is left as it was. */
+export class ChannelClosedError extends RoutineError {
+  override readonly code = 'ERR_ROUTINE_CHANNEL_CLOSED';
+}

@@ -3,7 +3,7 @@
  * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
  * the handle's cancel reach the task, and pass the outcome on.
  */
-import { CancelledError, currentContext, type Submitter, TaskHandle, tracePassedOn } from '@routine/core';
+import { CancelledError, currentContext, type Submitter, type SubmitOptions, TaskHandle, tracePassedOn } from '@routine/core';
 
 /**
  * A handle for a task that will start later, from some unrelated callback: it records now the
@@ -43,10 +43,11 @@ export function startDeferred(
   fn: unknown,
   args: unknown[],
   finish: (ok: boolean, outcome: unknown) => void,
+  options?: SubmitOptions,
 ): void {
   let task: TaskHandle<unknown>;
   try {
-    task = on.submit(fn, args, { gid: handle.gid, lineage: handle });
+    task = on.submit(fn, args, { ...options, gid: handle.gid, lineage: handle });
   } catch (error) {
     finish(false, error); // refused (closed runtime, uncloneable argument): the handle fails with it
     return;

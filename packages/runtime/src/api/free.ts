@@ -159,3 +159,11 @@ export function toPrometheus(options?: PrometheusOptions): string {
 export function dump(): RunningTask[] {
   return defaultRuntime().dump();
 }
+
+/**
+ * Channels, select and the sync primitives: shared memory, the same on every thread and bound
+ * to no runtime, so they need no lookup (see @routine/core's chan/ and sync/).
+ */
+export {
+  chan, after, ticker, merge, select, selectSync, recv, send, mutex, semaphore, once, rateLimiter,
+} from '@routine/core';

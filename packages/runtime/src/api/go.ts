@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Submitter, type Task, type TaskFn, got } from '@routine/core';
+import { InvalidArgumentError, type RateLimiter, type Submitter, type Task, type TaskFn, got } from '@routine/core';
+import { checkLimiter, limitedOn } from './limited.js';
 import { checkTimeout } from './timeout.js';
 
 /** Options for `go.with`. */
@@ -15,6 +16,8 @@ export interface GoOptions {
    * inside a task, nested tasks ignore it.
    */
   priority?: number;
+  /** Starts the task only when this shared rate limiter gives it a token (see limited.ts). */
+  limiter?: RateLimiter;
 }
 
 /** `go.with` on a given runtime (`on` is asked at each call, so it may change). */
@@ -30,5 +33,6 @@ export function withOptionsOn(on: () => Submitter, options: GoOptions): <A exten
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('go.with({ signal }) needs an AbortSignal, e.g. new AbortController().signal');
   }
-  return <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> => on().submit<R>(fn, args, { timeoutMs, name, signal, priority });
+  const limiter = checkLimiter('go.with', options.limiter);
+  return <A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> => limitedOn(on(), limiter).submit<R>(fn, args, { timeoutMs, name, signal, priority });
 }

@@ -22,10 +22,11 @@
  * with the CancelledError or TimeoutError that ended it.
  */
 import {
-  Admission, CancelledError, InvalidArgumentError, PendingCount, type Result, type Submitter, type Task, type TaskFn, type TaskHandle,
+  Admission, CancelledError, InvalidArgumentError, PendingCount, type RateLimiter, type Result, type Submitter, type Task, type TaskFn, type TaskHandle,
   TimeoutError, got, clearDelay, delay, type Delay,
 } from '@routine/core';
 import { deferredHandle, startDeferred } from './deferred.js';
+import { checkLimiter, limitedOn } from './limited.js';
 import { checkTimeout } from './timeout.js';
 
 /** Options of `group()`. */
@@ -36,6 +37,8 @@ export interface GroupOptions {
   signal?: AbortSignal;
   /** Stop at the first error (default true). */
   failFast?: boolean;
+  /** Members start only when this shared rate limiter gives them a token. */
+  limiter?: RateLimiter;
 }
 
 interface Waiting {
@@ -70,7 +73,7 @@ export class Group {
     if (on === undefined) {
       throw new InvalidArgumentError('new Group() needs the runtime it runs on: call group(), or runtime.group() for a runtime of your own');
     }
-    this.#on = on;
+    this.#on = limitedOn(on, checkLimiter('group', options.limiter));
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
       throw new InvalidArgumentError(`group({ limit }) needs a whole number >= 1, ${got(limit)}`);

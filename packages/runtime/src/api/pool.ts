@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
-  Admission, InvalidArgumentError, PendingCount, QueueFullError, RuntimeClosedError, type Task, type TaskFn, type TaskHandle, got,
+  Admission, InvalidArgumentError, PendingCount, QueueFullError, type RateLimiter, RuntimeClosedError, type Submitter, type Task, type TaskFn, type TaskHandle, got,
 } from '@routine/core';
 import { Exposition, type PrometheusOptions } from '@routine/stats';
 import { createRuntime, type Runtime, type RuntimeEvents } from '../dispatch/runtime.js';
@@ -14,6 +14,7 @@ import type { RunningTask } from '../dispatch/dump.js';
 import { registerPool } from '../dispatch/registry.js';
 import { addPoolGauges } from '../debug/metrics.js';
 import { deferredHandle, startDeferred } from './deferred.js';
+import { checkLimiter, limitedOn } from './limited.js';
 
 /** Options of `createPool()`. */
 export interface PoolOptions {
@@ -23,6 +24,8 @@ export interface PoolOptions {
   workers: number;
   /** Tasks allowed to wait for a free worker; default 2 * workers. */
   queue?: number;
+  /** Tasks start only when this shared rate limiter gives them a token. */
+  limiter?: RateLimiter;
 }
 
 /** Counts of one pool, from `pool.stats()`. */
@@ -72,6 +75,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** The name it was created with. */
   readonly name: string;
   readonly #runtime: Runtime;
+  /** The runtime, through the pool's rate limiter if it has one. */
+  readonly #on: Submitter;
   readonly #capacity: number;
   /** At most workers + queue tasks in; submitWait calls beyond wait in line, in order. */
   readonly #admission: Admission<Waiting>;
@@ -98,6 +103,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     this.name = options.name;
     this.#runtime = createRuntime({ workers: options.workers, name: options.name });
+    this.#on = limitedOn(this.#runtime, checkLimiter('createPool', options.limiter));
     this.#capacity = options.workers + queue;
     this.#admission = new Admission<Waiting>(this.#capacity, (next) => this.#startWaiting(next), (next) => next.handle.settled);
     pools.set(this.name, this);
@@ -154,7 +160,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #run<R>(fn: unknown, args: unknown[]): Task<R> {
     let task: TaskHandle<R>;
     try {
-      task = this.#runtime.submit<R>(fn, args);
+      task = this.#on.submit<R>(fn, args);
     } catch (error) {
       this.#admission.leave(); // refused: it never took its place
       throw error;
@@ -235,7 +241,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #startWaiting({ handle, fn, args }: Waiting): void {
-    startDeferred(this.#runtime, handle, fn, args, (ok, outcome) => {
+    startDeferred(this.#on, handle, fn, args, (ok, outcome) => {
       handle.settle(ok, outcome);
       this.#settled();
     });

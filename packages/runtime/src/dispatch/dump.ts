@@ -4,7 +4,7 @@
  * them is stuck in a synchronous loop.
  */
 import {
-  ClaimState, type ClaimTables, CodeKind, codeIdOf, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
+  type Blocked, ClaimState, type ClaimTables, CodeKind, codeIdOf, type CodeTable, gidOf, nameIdOf, parentGidOf, readTrace, sampledOf, startedMsOf,
   traceAt,
 } from '@routine/core';
 
@@ -24,9 +24,11 @@ export interface RunningTask {
   function: string;
   /** How long it has been running. */
   runningForMs: number;
+  /** What it is blocked on: a channel, a select, a lock (its worker's latest blocked operation). */
+  waitingOn?: string;
 }
 
-export function readDump(tables: ClaimTables, code: CodeTable): RunningTask[] {
+export function readDump(tables: ClaimTables, code: CodeTable, blockedOn?: (worker: number) => Blocked | undefined): RunningTask[] {
   const now = Date.now();
   const running: RunningTask[] = [];
   // A snapshot: an entry read as running may finish while we read it, and then reads as the task
@@ -34,14 +36,17 @@ export function readDump(tables: ClaimTables, code: CodeTable): RunningTask[] {
   for (const { worker, entry, state, i32, f64 } of tables.claimsOf()) {
     if (state !== ClaimState.running) continue;
     const nameId = nameIdOf(i32, entry);
+    const gid = gidOf(f64, entry);
+    const blocked = blockedOn?.(worker);
     running.push({
-      gid: gidOf(f64, entry),
+      gid,
       parentGid: parentGidOf(f64, entry),
       traceId: readTrace(i32, traceAt(entry), sampledOf(i32, entry), undefined).id,
       ...(nameId < 0 ? {} : { name: code.read(nameId).text }),
       worker,
       function: describeCode(code, codeIdOf(i32, entry)),
       runningForMs: Math.max(0, now - startedMsOf(f64, entry)),
+      ...(blocked?.gid === gid ? { waitingOn: blocked.what } : {}),
     });
   }
   return running.sort((a, b) => b.runningForMs - a.runningForMs);

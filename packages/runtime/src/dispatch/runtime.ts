@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
-  routineLogger, RunState, RuntimeClosedError, setLogger, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
+  routineLogger, RunState, RuntimeClosedError, setLogger, openRuntime, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
   waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
   type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
@@ -447,9 +447,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.#connection.endpoint.reserveGid();
   }
 
+  /** Counts this runtime among the open ones that blocked operations on this thread wait for. */
+  readonly #closeParking = openRuntime();
+  /** Each worker's record of what it is blocked on (made on the first dump). */
+  #boards: BlockedBoard[] | undefined;
+
   /** Every task running on this runtime's workers now, longest-running first (a goroutine dump). */
   dump(): RunningTask[] {
-    return readDump(this.#claims, this.#connection.code);
+    this.#boards ??= this.#layout.workerBlocks.map((block) => new BlockedBoard(this.#buffer, block / 4 + WorkerWord.BLOCKED));
+    const boards = this.#boards;
+    return readDump(this.#claims, this.#connection.code, (worker) => boards[worker].read());
   }
 
   /**
@@ -514,6 +521,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   async #shutDown(abort: boolean): Promise<void> {
     const { endpoint, views, submissions } = this.#connection;
     endpoint.close();
+    // Blocked channel and lock operations end with RuntimeClosedError: on workers at their next
+    // look at the run state, on this thread at once.
+    Atomics.store(views.i32, Header.STATE, RunState.closing);
+    this.#closeParking();
     if (abort) {
       this.#cutOff('the runtime was terminated before this task finished');
     } else if (endpoint.pendingCount > 0) {

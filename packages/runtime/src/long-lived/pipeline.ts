@@ -14,9 +14,10 @@
  */
 import { availableParallelism } from 'node:os';
 import {
-  Admission, CancelledError, Fifo, InvalidArgumentError, PipelineError, type Result, type Submitter,
+  Admission, CancelledError, Fifo, InvalidArgumentError, PipelineError, type RateLimiter, type Result, type Submitter,
   type TaskFn, got,
 } from '@routine/core';
+import { checkLimiter, limitedOn } from '../api/limited.js';
 import { checkName, checkTaskFn } from '../api/task-fn-check.js';
 
 /** Options of a pipeline stage. */
@@ -26,6 +27,8 @@ export interface StageOptions {
    * while results travel back (the extra items wait in the ring), which matters for small tasks.
    */
   concurrency?: number;
+  /** Items enter this stage only when this shared rate limiter gives them a token. */
+  limiter?: RateLimiter;
 }
 
 /** Options of `pipeline()`. */
@@ -48,6 +51,7 @@ interface Stage {
   name: string;
   fn: unknown;
   concurrency: number;
+  limiter: RateLimiter | undefined;
 }
 
 /** Items through named stages on the pool, results in input order, memory bounded by a window. Make one with `pipeline()` and add stages with `stage()`. */
@@ -86,7 +90,7 @@ export class Pipeline<In = unknown, Out = In> {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new InvalidArgumentError(`stage('${name}', fn, { concurrency }) needs a whole number >= 1, ${got(concurrency)}`);
     }
-    return new Pipeline<In, Awaited<R>>(this.#options, this.#on, [...this.#stages, { name, fn, concurrency }]);
+    return new Pipeline<In, Awaited<R>>(this.#options, this.#on, [...this.#stages, { name, fn, concurrency, limiter: checkLimiter(`stage('${name}')`, options.limiter) }]);
   }
 
   /** Runs every item through and resolves with the results in input order. */
@@ -160,7 +164,7 @@ class Run {
       try {
         if (signal.aborted) return { ok: false, error: signal.reason as Error };
         // submit() throws for an item it refuses (an uncloneable value, a closed runtime).
-        const result = await this.#on.submit(stage.fn, [value], { signal, name: stage.name }).result();
+        const result = await limitedOn(this.#on, stage.limiter).submit(stage.fn, [value], { signal, name: stage.name }).result();
         if (!result.ok) return this.#fail(stage, index, result.error);
         value = result.value;
       } catch (error) {
