@@ -6,12 +6,16 @@ const work = tasks<Channels>(new URL('./fixtures/channels.mjs', import.meta.url)
 
 describe('mutex, semaphore, once, rateLimiter across threads', () => {
   it('mutex: mutual exclusion under contention from four workers and the main thread', async () => {
-    const rt = createRuntime({ workers: 4 });
+    // Synchronous lockers on one runtime's workers, async ones on another's: an async locker holds
+    // the lock across an await, which a neighbour blocked in lockSync on the same thread would
+    // never let it finish (see the README on synchronous waits).
+    const rt = createRuntime({ workers: 2 });
+    const asyncRt = createRuntime({ workers: 2 });
     const mu = mutex();
     // [0] the counter, [1] holders now, [2] set if two were ever inside at once
     const shared = new Int32Array(new SharedArrayBuffer(12));
     const rounds = 300;
-    const workers = [true, false, true, false].map((sync) => rt.go(work.lockedIncrements, mu, shared, rounds, sync));
+    const workers = [true, false, true, false].map((sync) => (sync ? rt : asyncRt).go(work.lockedIncrements, mu, shared, rounds, sync));
     for (let i = 0; i < rounds; i++) {
       using _held = await mu.lock();
       const seen = shared[0];
@@ -24,7 +28,7 @@ describe('mutex, semaphore, once, rateLimiter across threads', () => {
     expect(shared[2]).toBe(0);
     expect(shared[0]).toBe(5 * rounds);
     expect(mu.locked).toBe(false);
-    await rt.close();
+    await Promise.all([rt.close(), asyncRt.close()]);
   });
 
   it('mutex: tryLock, and unlocking an unlocked mutex throws', async () => {
@@ -39,11 +43,25 @@ describe('mutex, semaphore, once, rateLimiter across threads', () => {
     expect(mu.locked).toBe(false);
   });
 
-  it('semaphore(2): at most two holders at once across workers', async () => {
+  it('semaphore(2): at most two holders at once across workers and the main thread', async () => {
     const rt = createRuntime({ workers: 4 });
     const sem = semaphore(2);
     const slots = new Int32Array(new SharedArrayBuffer(8));
-    await Promise.all(Array.from({ length: 8 }, (_, i) => rt.go(work.holdPermit, sem, slots, 20, i % 2 === 0)));
+    // The synchronous holders on the workers, the async ones on the main thread: an async holder
+    // on a worker could wait for its timer behind a neighbour blocked in acquireSync, which holds
+    // the worker's thread (see the README on synchronous waits).
+    const onMain = async (): Promise<boolean> => {
+      await sem.acquire();
+      const now = Atomics.add(slots, 0, 1) + 1;
+      for (let seen = Atomics.load(slots, 1); now > seen; seen = Atomics.load(slots, 1)) {
+        if (Atomics.compareExchange(slots, 1, seen, now) === seen) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      Atomics.sub(slots, 0, 1);
+      sem.release();
+      return true;
+    };
+    await Promise.all([...Array.from({ length: 4 }, () => rt.go(work.holdPermit, sem, slots, 20, true)), ...Array.from({ length: 4 }, onMain)]);
     expect(slots[1]).toBe(2);
     expect(sem.available).toBe(2);
     expect(() => sem.release()).toThrow(InvalidArgumentError);

@@ -38,8 +38,21 @@ export class Once {
   /** Runs the function if no thread has, else waits until the one that does has finished. */
   async do(fn: (() => unknown) | undefined = this.#fn): Promise<void> {
     if (this.#win(fn)) {
+      let result: unknown;
       try {
-        await fn!();
+        result = fn!();
+      } catch (error) {
+        this.#finish();
+        throw error;
+      }
+      // Done at once for a synchronous function: waiting for a microtask would leave it running
+      // for whatever this thread starts first, a task blocked in doSync on it, say.
+      if (result === null || typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function') {
+        this.#finish();
+        return;
+      }
+      try {
+        await result;
       } finally {
         this.#finish();
       }
