@@ -511,7 +511,9 @@ export class Executor {
       // Parked, it runs no callbacks (no collector's either): with no task left here to observe
       // them, the failures nobody observed are reported now.
       endpoint.reportUnobserved();
+      const parkedAt = performance.now();
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
+      this.#spinBudget.parked(performance.now() - parkedAt);
       return;
     }
     const kicked = new Promise<void>((resolve) => (this.#kick = resolve));

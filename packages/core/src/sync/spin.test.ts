@@ -19,6 +19,19 @@ describe('SpinBudget', () => {
     expect(grown).toEqual([20, 40, 80, 160, 160, 160]);
   });
 
+  it('a park that ends just after the spin gave up grows the budget; a long one leaves it', () => {
+    const budget = new SpinBudget(10, 160, 0.1);
+    for (let i = 0; i < 4; i++) budget.spin(() => false);
+    expect(budget.rounds).toBe(10);
+    budget.parked(5);
+    expect(budget.rounds).toBe(10);
+    budget.parked(0.05);
+    budget.parked(0.05);
+    expect(budget.rounds).toBe(40);
+    for (let i = 0; i < 4; i++) budget.parked(0);
+    expect(budget.rounds).toBe(160);
+  });
+
   it('stops polling the moment the condition holds', () => {
     const budget = new SpinBudget(1, 1000);
     let count = 0;

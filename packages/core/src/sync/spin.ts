@@ -4,6 +4,8 @@
  * adaptive mutex's does: it doubles each time a spin found what it waited for and halves each time
  * it ran out, so a thread whose work comes slower than the budget soon stops burning a core it may
  * share with the thread it waits for, and one whose work comes back at once keeps catching it.
+ * A park that ends soon after the spin gave up (`parked`) doubles it too: the work came just too
+ * late, and without that a budget halved once would never again spin long enough to find out.
  */
 
 /**
@@ -22,8 +24,15 @@ export class SpinBudget {
   constructor(
     readonly min: number,
     readonly max: number,
+    /** A park shorter than this counts as a spin that gave up just too soon. */
+    readonly shortParkMs = 0.1,
   ) {
     this.#rounds = max;
+  }
+
+  /** After a park (a spin that ran out) of `ms`: a short one grows the budget. */
+  parked(ms: number): void {
+    if (ms < this.shortParkMs) this.#rounds = Math.min(this.max, this.#rounds * 2);
   }
 
   get rounds(): number {

@@ -93,7 +93,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** monotonicMs() at creation: the start of every worker's utilization. */
   readonly #startedMs = monotonicMs();
   #watching = false;
-  readonly #mainSpin: SpinBudget | undefined;
+  readonly #mainSpin = new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX);
+  /** A core is left over beside the workers, for the main thread's spin. */
+  readonly #spareCore: boolean;
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -119,7 +121,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.name = this.#options.name ?? nextRuntimeName();
     if (this.#options.logger) setLogger(this.#log());
     this.#layout = planLayout(this.#options.layout);
-    this.#mainSpin = availableParallelism() > this.#layout.workers ? new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX) : undefined;
+    this.#spareCore = availableParallelism() > this.#layout.workers;
     this.#buffer = new SharedArrayBuffer(this.#layout.totalBytes);
     this.#connection = connect({
       buffer: this.#buffer,
@@ -551,13 +553,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /**
-   * A short spin for completions before parking, when a core is left over for it beside the
-   * workers (on a machine with no spare core it would take time from the very worker it waits
-   * for). It starts a microtask later, once the caller's own synchronous code, a burst of go()
-   * calls say, has run.
+   * A short spin for completions before parking, when a core is free for it: one is left over
+   * beside the workers, or fewer tasks are pending than there are workers, so one of them is idle.
+   * Otherwise it would take time from the very workers it waits for (a burst on a machine with no
+   * spare core ran a third slower). It starts a microtask later, once the caller's own synchronous
+   * code, a burst of go() calls say, has run.
    */
   async #spunFor(hasWork: () => boolean): Promise<boolean> {
-    if (this.#mainSpin === undefined) return false;
+    const { endpoint } = this.#connection;
+    if (!this.#spareCore && endpoint.pendingCount >= this.#layout.workers) return false;
     await undefined;
     return this.#mainSpin.spin(hasWork);
   }
@@ -574,7 +578,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         // With tasks waiting behind a full ring and none of ours in it, no completion of ours
         // will wake us: poll for room instead.
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
-        if (!(await this.#spunFor(hasWork))) await waitAsync(inbox.dataBell, hasWork, poll);
+        if (!(await this.#spunFor(hasWork))) {
+          const parkedAt = performance.now();
+          await waitAsync(inbox.dataBell, hasWork, poll);
+          this.#mainSpin.parked(performance.now() - parkedAt);
+        }
         endpoint.drain();
         if (endpoint.overflowCount > 0) {
           this.#overflowed = true;
