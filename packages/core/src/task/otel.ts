@@ -51,16 +51,19 @@ function load(): OtelApi | null {
   }
 }
 
-/** @opentelemetry/api as the application installed it, or null when it is not. */
+/**
+ * @opentelemetry/api as the application installed it, once something (an SDK, a provider or a
+ * context manager) has registered with it; null before that, or when it is not installed.
+ */
 export function otelApi(): OtelApi | null {
+  if (api === undefined && (globalThis as { [OTEL_GLOBAL]?: unknown })[OTEL_GLOBAL] === undefined) return null;
   api ??= load();
   return api;
 }
 
 /** The trace of the active OpenTelemetry span, with that span as the parent of what starts here. */
 export function activeOtelTrace(): Trace | undefined {
-  if (api === undefined && (globalThis as { [OTEL_GLOBAL]?: unknown })[OTEL_GLOBAL] === undefined) return undefined;
-  api ??= load();
+  const api = otelApi();
   if (api === null) return undefined;
   const span = api.trace.getSpan(api.context.active());
   if (!span) return undefined;
