@@ -48,6 +48,10 @@ describe('a cluster of two worker processes', () => {
     expect(new Set(handles.map((h) => h.gid)).size).toBe(count);
   });
 
+  test('a task named by package specifier is resolved on the worker machine', async () => {
+    expect(await cluster.go(tasks<typeof import('node:path')>('path').basename, '/srv/data/input.jsonl')).toBe('input.jsonl');
+  });
+
   test('spreads work over both processes', async () => {
     const seen = await Promise.all(Array.from({ length: 16 }, (_, i) => cluster.go(t.work, i, 50, '').then(() => cluster.go(t.whoAmI))));
     const pids = new Set(seen.map((who) => who.pid));

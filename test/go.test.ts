@@ -172,3 +172,26 @@ describe('gids, nesting and current()', () => {
     expect(gids.size).toBe(2000);
   });
 });
+
+describe('the event loop while tasks are awaited one after another', () => {
+  it('a timer still fires: settling never runs on in microtasks alone for long', async () => {
+    const rt = createRuntime({ workers: 1 });
+    try {
+      await rt.go((x: number) => x, 0);
+      let fired = false;
+      setTimeout(() => (fired = true), 5);
+      let tasks = 0;
+      // Each result is already in the inbox when the main thread looks for it, so without a
+      // deliberate turn of the event loop every await would resolve in a microtask.
+      while (!fired && tasks < 300) {
+        const task = rt.go((x: number) => x, tasks++);
+        const until = performance.now() + 2;
+        while (performance.now() < until);
+        await task;
+      }
+      expect(fired).toBe(true);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -116,9 +116,23 @@ describe('bad input gets a named error and loses nothing', () => {
     expect(() => createRuntime({ maxQueue: -1 })).toThrow(/maxQueue must be a number >= 0/);
   });
 
-  it('tasks() needs an absolute URL', async () => {
+  it('tasks() needs an absolute URL or a package name', async () => {
     const { tasks } = await import('@routine/runtime');
-    expect(() => tasks('./work.ts')).toThrow(/absolute URL or path.*new URL\('\.\/work\.ts', import\.meta\.url\)/);
+    expect(() => tasks('./work.ts')).toThrow(/absolute URL or path, or a package name.*new URL\('\.\/work\.ts', import\.meta\.url\)/);
+    expect(() => createRuntime({ workerSetup: 'some-package' })).toThrow(/workerSetup needs an absolute URL or path, got/);
+  });
+
+  it('tasks(package) resolves the package where the task is started; one that is not installed is named at go()', async () => {
+    const { tasks } = await import('@routine/runtime');
+    const rt = createRuntime({ workers: 1 });
+    try {
+      expect(await rt.go(tasks<typeof import('node:path')>('path').basename, '/a/b.txt')).toBe('b.txt');
+      const before = rt.stats().launched;
+      expect(() => rt.go(tasks<{ f(): void }>('no-such-package-xyz').f)).toThrow(/tasks\('no-such-package-xyz'\): no such package could be resolved/);
+      expect(rt.stats().launched).toBe(before);
+    } finally {
+      await rt.close();
+    }
   });
 
   it('submitting after close throws RuntimeClosedError, and close drained what it had', async () => {

@@ -212,3 +212,60 @@ function keyOrder(value: unknown, seen = new Set<object>()): string[][] {
   const entries = value instanceof Map ? [...value.values()] : value instanceof Set ? [...value] : Object.values(value);
   return [Object.keys(value), ...entries.flatMap((entry) => keyOrder(entry, seen))];
 }
+
+describe('codec: getters that change what was already read', () => {
+  it('a getter that detaches a buffer read before it refuses the argument at measure, before anything is reserved', () => {
+    const buffer = new ArrayBuffer(64);
+    const encoder = new Encoder();
+    const refused = encoder.measure([[buffer, { get g() { structuredClone(buffer, { transfer: [buffer] }); return 1; } }]]);
+    expect(refused).toBeInstanceOf(UncloneableValue);
+    expect(String((refused as UncloneableValue).cause)).toMatch(/detached or resized a buffer/);
+  });
+
+  it('a getter that changes an earlier value’s prototype cannot change how it is written, nor its size', () => {
+    const date = new Date(0);
+    const key = 'k'.repeat(1000);
+    const value = [date, key, { get g() { Object.setPrototypeOf(date, Object.prototype); return 1; } }];
+    const encoder = new Encoder();
+    const size = encoder.measure([value]) as number;
+    const views = viewsOf(new SharedArrayBuffer(Math.ceil(size / 8) * 8 + 64));
+    expect(encoder.write(views, 0, [value])).toBeLessThanOrEqual(size);
+    const [back] = decode(views, 0) as [[Date, string, { g: number }]];
+    expect(back[0]).toBeInstanceOf(Date);
+    expect(back[0].getTime()).toBe(0);
+    expect(back[1]).toBe(key);
+    expect(back[2]).toEqual({ g: 1 });
+  });
+
+  it('a key a getter deleted is skipped, as structured clone skips it', () => {
+    const object: Record<string, unknown> = { get a() { delete object.b; return 1; }, b: 2, c: 3 };
+    expect(roundTrip([object])).toEqual([{ a: 1, c: 3 }]);
+  });
+
+  it('one Date twice keeps its identity; an arguments object is refused as structured clone refuses it', () => {
+    const date = new Date(5);
+    const [[first, second]] = roundTrip([[date, date]]) as [[Date, Date]];
+    expect(first).toBe(second);
+    function args(..._: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      return arguments;
+    }
+    expect(() => structuredClone(args(1))).toThrow();
+    expect(new Encoder().measure([args(1, 2)])).toBeInstanceOf(UncloneableValue);
+  });
+
+  it('a getter that calls measure again (go() from inside a getter) is refused instead of corrupting the outer encoding', () => {
+    const encoder = new Encoder();
+    const outer = { a: [1, 2, 3], get b() { encoder.measure([{ q: 'inner' }]); return 'bee'; } };
+    expect(() => encoder.measure([outer])).toThrow(/while the arguments of another go\(\) on this thread were being read/);
+    // The encoder is usable afterwards.
+    expect(roundTripWith(encoder, [{ fine: true }])).toEqual([{ fine: true }]);
+  });
+});
+
+function roundTripWith(encoder: Encoder, values: unknown[]): unknown[] {
+  const size = encoder.measure(values) as number;
+  const views = viewsOf(new SharedArrayBuffer(Math.ceil(size / 8) * 8 + 64));
+  encoder.write(views, 0, values);
+  return decode(views, 0);
+}

@@ -22,10 +22,11 @@
  * the arena, written into a buffer of its own (`spillViews`).
  */
 import { DefaultSerializer } from 'node:v8';
-import { isProxy } from 'node:util/types';
+import { isArgumentsObject, isProxy } from 'node:util/types';
 import { type Views, viewsOf } from '../memory/views.js';
 import { ALIGN_SLACK, align, isInt32, isShortAscii, stringBound, Tag, type TypedArray, typedKindOf } from './tags.js';
 import { Transfer } from './transfer.js';
+import { SerializationError } from '../task/errors.js';
 
 export { decode } from './decode.js';
 
@@ -39,6 +40,9 @@ const MAX_DEPTH = 64;
 const MAX_SCRATCH = 64 * 1024;
 
 const SHARED_VIEW = Symbol('a view on shared memory');
+
+/** What `measure` put on the tape before the rest of a value that is not a primitive. */
+const Kind = { typed: 1, arrayBuffer: 2, date: 3, array: 4, object: 5 } as const;
 
 /**
  * Node's serializer copies every typed array as a host object, SharedArrayBuffer-backed ones too,
@@ -100,14 +104,37 @@ export class Encoder {
   /** Objects and buffers met in the value being measured: a second meeting is a shared reference. */
   readonly #seen = new Set<object>();
   #nodes = 0;
+  /** Typed arrays and ArrayBuffers of the value being measured, each with its byte length then. */
+  readonly #bulk: unknown[] = [];
+  /** A measure is under way: a getter it ran is calling go() (see measure). */
+  #measuring = false;
   /** The bound `measure` last returned, and whether its list held only primitives, for `detach`. */
   #measured = 0;
   #primitives = true;
   /** Where `detach` encodes before copying out just the bytes written; grown as needed. */
   #scratch: Views | undefined;
 
-  /** Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue. */
+  /**
+   * Upper bound in bytes of the encoding of `values`, NEEDS_PORT, or an UncloneableValue. The
+   * getters it runs are the caller's code; one that calls go() again would measure over this
+   * measure's tape, so that call is refused (and the value holding the getter with it).
+   */
   measure(values: readonly unknown[]): number | UncloneableValue {
+    if (this.#measuring) {
+      throw new SerializationError(
+        'go() was called while the arguments of another go() on this thread were being read (from a getter of one of them). ' +
+          'Start that task before or after, not from inside a getter',
+      );
+    }
+    this.#measuring = true;
+    try {
+      return this.#measureList(values);
+    } finally {
+      this.#measuring = false;
+    }
+  }
+
+  #measureList(values: readonly unknown[]): number | UncloneableValue {
     let bytes = 4;
     this.#blobs = null;
     this.#tapeLength = 0;
@@ -139,6 +166,7 @@ export class Encoder {
         size = this.#measureValue(value, 0);
       } catch (error) {
         this.forget();
+        if (error instanceof SerializationError) throw error; // go() from a getter: see measure
         return new UncloneableValue(i, error); // a getter threw, as it would under structured clone
       } finally {
         if (this.#seen.size > 0) this.#seen.clear();
@@ -147,7 +175,12 @@ export class Encoder {
         this.forget();
         return NEEDS_PORT;
       }
+      const changed = this.#changed();
       if (size !== SLOW) {
+        if (changed) {
+          this.forget();
+          return new UncloneableValue(i, new Error('a getter in it detached or resized a buffer that had already been read: copy the buffer first'));
+        }
         bytes += size;
         continue;
       }
@@ -167,7 +200,11 @@ export class Encoder {
     return bytes;
   }
 
-  /** Bytes of one value nested at `depth`, NEEDS_PORT or SLOW; records what `write` replays. */
+  /**
+   * Bytes of one value nested at `depth`, NEEDS_PORT or SLOW. Records what `write` replays: for
+   * anything but a primitive, its Kind first, then what writing it needs (a length, a time, keys),
+   * so that `write` decides nothing again from values a getter could have changed since.
+   */
   #measureValue(value: unknown, depth: number): number {
     switch (typeof value) {
       case 'number':
@@ -185,34 +222,43 @@ export class Encoder {
         return SLOW; // functions and symbols: v8.serialize names what cannot be cloned
     }
     if (value === null) return 1;
-    if (isProxy(value)) return SLOW; // its traps are the caller's code: structured clone refuses it
+    // A proxy's traps are the caller's code, and structured clone refuses it; so does it an
+    // arguments object, whose prototype is Object's.
+    if (isProxy(value) || isArgumentsObject(value)) return SLOW;
     if (ArrayBuffer.isView(value)) {
       if (!(value.buffer instanceof ArrayBuffer)) return NEEDS_PORT; // a view on shared memory: share it
       // Subclasses, Buffers (which come back as Buffers), DataViews, views on resizable or
       // detached buffers, and two views on one buffer (which structured clone keeps sharing).
       if (typedKindOf(value) < 0 || value.byteLength === 0 || isResizable(value.buffer)) return SLOW;
       if (depth > 0 && !this.#firstMeeting(value.buffer)) return SLOW;
+      this.#recordBulk(Kind.typed, value, value.byteLength);
       return 6 + ALIGN_SLACK + value.byteLength;
     }
     if (value instanceof ArrayBuffer) {
       if (value.byteLength === 0 || isResizable(value)) return SLOW;
       if (depth > 0 && !this.#firstMeeting(value)) return SLOW;
+      this.#recordBulk(Kind.arrayBuffer, value, value.byteLength);
       return 5 + ALIGN_SLACK + value.byteLength;
     }
-    if (++this.#nodes > MAX_NODES || depth === MAX_DEPTH) return SLOW;
+    if (++this.#nodes > MAX_NODES || depth === MAX_DEPTH || !this.#firstMeeting(value)) return SLOW;
     const prototype = Object.getPrototypeOf(value);
     if (prototype === Array.prototype) return this.#measureArray(value as unknown[], depth);
     if (prototype === Object.prototype || prototype === null) return this.#measureObject(value as Record<string, unknown>, depth);
-    if (prototype === Date.prototype) return 9; // structured clone keeps its time value and nothing else
+    if (prototype === Date.prototype) {
+      // Structured clone keeps its time value and nothing else.
+      this.#record(Kind.date);
+      this.#record((value as Date).getTime());
+      return 9;
+    }
     return SLOW;
   }
 
   #measureArray(array: unknown[], depth: number): number {
     const length = array.length;
-    // A cycle, a shared reference, a hole or a named property: v8 keeps all of those. Counting
-    // the keys costs more than encoding the numbers of a long array, so lists built to be
-    // dense (denseList) skip it.
-    if (!this.#firstMeeting(array) || (!DENSE_LISTS.has(array) && Object.keys(array).length !== length)) return SLOW;
+    // A hole or a named property: v8 keeps those. Counting the keys costs more than encoding the
+    // numbers of a long array, so lists built to be dense (denseList) skip it.
+    if (!DENSE_LISTS.has(array) && Object.keys(array).length !== length) return SLOW;
+    this.#record(Kind.array);
     this.#record(length);
     let bytes = 5;
     for (let i = 0; i < length; i++) {
@@ -226,19 +272,47 @@ export class Encoder {
   }
 
   #measureObject(object: Record<string, unknown>, depth: number): number {
-    if (!this.#firstMeeting(object)) return SLOW;
-    const keys = Object.keys(object);
+    let keys = Object.keys(object);
+    this.#record(Kind.object);
+    const keysAt = this.#tapeLength;
     this.#record(keys);
     let bytes = 5;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const item = object[key];
+      // A getter of an earlier key may have deleted this one: structured clone skips it then.
+      if (item === undefined && !Object.hasOwn(object, key)) {
+        keys = keys === this.#tape[keysAt] ? keys.slice() : keys;
+        keys.splice(i--, 1);
+        this.#tape[keysAt] = keys;
+        continue;
+      }
       this.#record(item);
       const size = this.#measureValue(item, depth + 1);
       if (size < 0) return size;
       bytes += stringBound(key) + size;
     }
     return bytes;
+  }
+
+  /** A typed array or ArrayBuffer, with its length as measured (checked again at the end: #changed). */
+  #recordBulk(kind: number, value: ArrayBufferView | ArrayBuffer, byteLength: number): void {
+    this.#record(kind);
+    this.#record(value);
+    this.#record(byteLength);
+    this.#bulk.push(value, byteLength);
+  }
+
+  /**
+   * Whether a getter detached or resized a buffer measured before it ran. Structured clone would
+   * have copied it by then; this encoder copies in `write`, so that argument is refused instead.
+   */
+  #changed(): boolean {
+    const bulk = this.#bulk;
+    let changed = false;
+    for (let i = 0; i < bulk.length; i += 2) if ((bulk[i] as ArrayBuffer).byteLength !== bulk[i + 1]) changed = true;
+    bulk.length = 0;
+    return changed;
   }
 
   #firstMeeting(object: object): boolean {
@@ -257,6 +331,7 @@ export class Encoder {
     this.#tape.fill(undefined, 0, this.#tapeLength);
     this.#tapeLength = 0;
     this.#blobs = null;
+    this.#bulk.length = 0;
   }
 
   #replay(): unknown {
@@ -270,7 +345,7 @@ export class Encoder {
    * or reuse its values at once, as with postMessage, so anything but primitives is encoded now.
    */
   detach(values: readonly unknown[]): Detached {
-    if (this.#primitives) return { values };
+    if (this.#primitives) return { values: values.slice() }; // the caller's list may change, its primitives cannot
     if (this.#measured > MAX_SCRATCH) {
       // Big enough that the unused tail of a buffer of its own costs less than a second copy.
       const own = spillViews(this.#measured);
@@ -340,44 +415,50 @@ export class Encoder {
       u8[at] = Tag.null;
       return at + 1;
     }
-    if (ArrayBuffer.isView(value)) {
-      const view = value as TypedArray;
-      u8[at] = Tag.typed;
-      u8[at + 1] = typedKindOf(view);
-      data.setUint32(at + 2, view.byteLength, true);
-      at = align(at + 6);
-      u8.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at);
-      return at + view.byteLength;
+    switch (this.#replay() as number) {
+      case Kind.typed: {
+        const view = this.#replay() as TypedArray;
+        const byteLength = this.#replay() as number;
+        u8[at] = Tag.typed;
+        u8[at + 1] = typedKindOf(view);
+        data.setUint32(at + 2, byteLength, true);
+        at = align(at + 6);
+        u8.set(new Uint8Array(view.buffer, view.byteOffset, byteLength), at);
+        return at + byteLength;
+      }
+      case Kind.arrayBuffer: {
+        const buffer = this.#replay() as ArrayBuffer;
+        const byteLength = this.#replay() as number;
+        u8[at] = Tag.arrayBuffer;
+        data.setUint32(at + 1, byteLength, true);
+        at = align(at + 5);
+        u8.set(new Uint8Array(buffer, 0, byteLength), at);
+        return at + byteLength;
+      }
+      case Kind.date:
+        u8[at] = Tag.date;
+        data.setFloat64(at + 1, this.#replay() as number, true);
+        return at + 9;
+      case Kind.array: {
+        const length = this.#replay() as number;
+        u8[at] = Tag.array;
+        data.setUint32(at + 1, length, true);
+        at += 5;
+        for (let i = 0; i < length; i++) at = this.#writeValue(views, at, this.#replay());
+        return at;
+      }
+      default: {
+        const keys = this.#replay() as string[];
+        u8[at] = Tag.object;
+        data.setUint32(at + 1, keys.length, true);
+        at += 5;
+        for (let i = 0; i < keys.length; i++) {
+          at = this.#writeString(views, at, keys[i]);
+          at = this.#writeValue(views, at, this.#replay());
+        }
+        return at;
+      }
     }
-    if (value instanceof ArrayBuffer) {
-      u8[at] = Tag.arrayBuffer;
-      data.setUint32(at + 1, value.byteLength, true);
-      at = align(at + 5);
-      u8.set(new Uint8Array(value), at);
-      return at + value.byteLength;
-    }
-    if (value instanceof Date) {
-      u8[at] = Tag.date;
-      data.setFloat64(at + 1, value.getTime(), true);
-      return at + 9;
-    }
-    if (Array.isArray(value)) {
-      const length = this.#replay() as number;
-      u8[at] = Tag.array;
-      data.setUint32(at + 1, length, true);
-      at += 5;
-      for (let i = 0; i < length; i++) at = this.#writeValue(views, at, this.#replay());
-      return at;
-    }
-    const keys = this.#replay() as string[];
-    u8[at] = Tag.object;
-    data.setUint32(at + 1, keys.length, true);
-    at += 5;
-    for (let i = 0; i < keys.length; i++) {
-      at = this.#writeString(views, at, keys[i]);
-      at = this.#writeValue(views, at, this.#replay());
-    }
-    return at;
   }
 
   #writeString(views: Views, at: number, value: string): number {

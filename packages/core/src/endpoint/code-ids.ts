@@ -6,7 +6,7 @@
 import { inlineSource } from '../task/capture.js';
 import { CodeKind, type CodeTable } from '../memory/code-table.js';
 import { InvalidArgumentError } from '../task/errors.js';
-import { moduleExportOf } from '../task/task-ref.js';
+import { moduleExportOf, resolvedModuleUrl } from '../task/task-ref.js';
 import { got } from '../task/got.js';
 
 export class CodeIds {
@@ -29,7 +29,7 @@ export class CodeIds {
     if (known !== undefined) return known;
     const moduleExport = moduleExportOf(fn);
     const id = moduleExport
-      ? this.#intern(CodeKind.module, `${moduleExport.url}#${moduleExport.exportName}`)
+      ? this.#intern(CodeKind.module, `${resolvedModuleUrl(moduleExport.url)}#${moduleExport.exportName}`)
       : this.#intern(CodeKind.inline, inlineSource(fn as (...args: never[]) => unknown));
     this.#byFunction.set(fn, id);
     return id;

@@ -60,7 +60,8 @@ export function mapOn<T, R>(on: Submitter, fn: ItemFn<T, R>, items: Iterable<T> 
       }
     };
     const fail = (error: unknown): void => {
-      failure ??= { error };
+      // The caller's abort is the reason, not the CancelledError of whichever chunk heard it first.
+      failure ??= { error: signal?.aborted ? abortError(signal.reason) : error };
       stop.abort(error); // the chunks still out are cancelled: a running one sees current().signal
     };
     const sendMore = (): void => {
@@ -103,8 +104,11 @@ export function mapOn<T, R>(on: Submitter, fn: ItemFn<T, R>, items: Iterable<T> 
 
 function listOf<T>(items: Iterable<T> | ArrayLike<T>): ArrayLike<T> {
   if (Array.isArray(items) || (ArrayBuffer.isView(items) && !(items instanceof DataView))) return items as ArrayLike<T>;
-  if (items !== null && typeof items === 'object' && Symbol.iterator in items) return [...(items as Iterable<T>)];
-  throw new InvalidArgumentError(`map() takes an array, a typed array or an iterable of items, ${got(items)}`);
+  if (items !== null && typeof items === 'object') {
+    if (Symbol.iterator in items) return [...(items as Iterable<T>)];
+    if (Number.isInteger((items as ArrayLike<T>).length) && (items as ArrayLike<T>).length >= 0) return Array.from(items as ArrayLike<T>);
+  }
+  throw new InvalidArgumentError(`map() takes an array, a typed array, an array-like or an iterable of items, ${got(items)}`);
 }
 
 function checkMapOptions(options: MapOptions): MapOptions {

@@ -46,6 +46,8 @@ const OVERFLOW_POLL_MS = 1;
  * some 20 µs of its event loop, and only while that catches completions (SpinBudget).
  */
 const MAIN_SPIN_MIN = 20;
+/** The longest the main thread settles tasks without giving the event loop a turn. */
+const MAX_MICROTASK_MS = 4;
 const MAIN_SPIN_MAX = 1000;
 
 /**
@@ -96,6 +98,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #mainSpin = new SpinBudget(MAIN_SPIN_MIN, MAIN_SPIN_MAX);
   /** A core is left over beside the workers, for the main thread's spin. */
   readonly #spareCore: boolean;
+  /** When #watch last gave the event loop a turn (see MAX_MICROTASK_MS). */
+  #lastTurn = performance.now();
   #keepAlive: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -572,12 +576,21 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const inbox = inboxes[0];
     this.#watching = true;
     this.#keepAlive ??= setInterval(() => {}, 1 << 30);
-    const hasWork = (): boolean => !inbox.isEmpty();
+    const watching = (): boolean => endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0;
+    // Also true once nothing is pending: the last task may settle outside the inbox (a crash, a
+    // cancel) while this loop is between two awaits, when its wake-up finds no waiter.
+    const hasWork = (): boolean => !inbox.isEmpty() || !watching();
     try {
-      while (endpoint.pendingCount > 0 || this.#recovery.deferredCount > 0) {
+      while (watching()) {
         // With tasks waiting behind a full ring and none of ours in it, no completion of ours
         // will wake us: poll for room instead.
         const poll = endpoint.overflowCount > 0 || this.#recovery.deferredCount > 0 ? OVERFLOW_POLL_MS : undefined;
+        // A spin or a completion already there settles tasks in microtasks alone; a caller that
+        // awaits go() in a loop would then never let a timer or an I/O callback run.
+        if (performance.now() - this.#lastTurn > MAX_MICROTASK_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          this.#lastTurn = performance.now();
+        }
         if (!(await this.#spunFor(hasWork))) {
           const parkedAt = performance.now();
           await waitAsync(inbox.dataBell, hasWork, poll);
