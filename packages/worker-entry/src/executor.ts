@@ -404,9 +404,10 @@ export class Executor {
     const depth = this.#parts.safePoint.suspend();
     try {
       if (hasBeforeHooks()) runAs(context, false, () => runBefore(context.parentGid, context.gid));
-      result = batchOf(i32, entry)
-        ? runAs(context, compiled.isAsync, () => runBatch(compiled.fn as (item: unknown, index: number) => unknown, args[0] as ArrayLike<unknown>, args[1] as number))
-        : runAs(context, compiled.isAsync, () => compiled.fn(...args));
+      const call = batchOf(i32, entry)
+        ? () => runBatch(compiled.fn as (item: unknown, index: number) => unknown, args[0] as ArrayLike<unknown>, args[1] as number)
+        : () => compiled.fn(...args);
+      result = runAs(context, compiled.isAsync, call);
     } catch (error) {
       this.#parts.safePoint.resume(depth);
       this.#handoffMs = this.#ran(index, false, error);

@@ -272,9 +272,9 @@ export class Encoder {
   }
 
   #measureObject(object: Record<string, unknown>, depth: number): number {
-    let keys = Object.keys(object);
+    // Our own array (Object.keys makes a new one), so a deleted key comes out of it in place.
+    const keys = Object.keys(object);
     this.#record(Kind.object);
-    const keysAt = this.#tapeLength;
     this.#record(keys);
     let bytes = 5;
     for (let i = 0; i < keys.length; i++) {
@@ -282,9 +282,7 @@ export class Encoder {
       const item = object[key];
       // A getter of an earlier key may have deleted this one: structured clone skips it then.
       if (item === undefined && !Object.hasOwn(object, key)) {
-        keys = keys === this.#tape[keysAt] ? keys.slice() : keys;
         keys.splice(i--, 1);
-        this.#tape[keysAt] = keys;
         continue;
       }
       this.#record(item);
