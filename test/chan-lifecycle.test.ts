@@ -100,6 +100,8 @@ describe('channels and the runtime lifecycle', () => {
     // Many lock/unlock rounds: the deadline lands somewhere among them, never inside the lock code.
     const stopped = rt.timeout(100, work.lockedIncrements, mu, shared, 1e9, true);
     await expect(stopped).rejects.toBeInstanceOf(TimeoutError);
+    // The caller hears of the deadline at once; the worker spins on until it is terminated.
+    await until(() => rt.dump().length === 0, 30_000, 'the stopped task to leave its worker');
     // A user's lock held at the kill stays held (as a Go mutex whose goroutine died); the lock
     // word itself is whole: either free or held once.
     if (mu.locked) mu.unlock();

@@ -212,6 +212,9 @@ describe('property: crashes, deadlines, big payloads and nested trees', () => {
           checker.check(node, reportOf(result) as Report);
         }
         for (const node of all) expect(checker.word(node, RUNS), `node ${node.id} ran at most once`).toBeLessThanOrEqual(1);
+        // Under load the runtime has been seen to read as quiet a moment before a task a dead
+        // worker left behind is counted in an outcome: give the counters that moment, bounded.
+        await until(() => runtime.stats().launched === outcomeSum(runtime), 30_000, 'every launched task to be counted in an outcome').catch(() => {});
         expectAccounted(runtime);
         const after = counters(runtime);
         const delta = Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - before[name as keyof typeof before]]));
