@@ -33,6 +33,77 @@ describe('task progress', () => {
     await rt.close();
   });
 
+  it('keeps the values reported before anyone listened, for the first listener, even after the task settled', async () => {
+    const rt = createRuntime({ workers: 1 });
+    try {
+      const task = rt.go(progress.syncSteps, 4, 2);
+      expect(await task).toBe(4);
+      const seen: unknown[] = [];
+      for await (const value of task.progress()) seen.push(value);
+      expect(seen).toEqual([0, 2, 4, 6]);
+      // They went to that first listener: a second one has nothing left to hear.
+      const later: unknown[] = [];
+      task.onProgress((value) => later.push(value));
+      expect(later).toEqual([]);
+      // Past the bound, the latest are kept.
+      const many = rt.go(progress.syncSteps, 1100, 1);
+      await many;
+      const kept: unknown[] = [];
+      for await (const value of many.progress()) kept.push(value);
+      expect(kept).toEqual(Array.from({ length: 1024 }, (_, i) => i + 76));
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('ends an iterator right after the last value, though the result comes first, losing none', async () => {
+    const rt = createRuntime({ workers: 2 });
+    try {
+      const runs = Array.from({ length: 20 }, (_, i) => {
+        const task = rt.go(progress.syncSteps, 50 + i, 1);
+        return (async () => {
+          const seen: unknown[] = [];
+          for await (const value of task.progress()) seen.push(value);
+          expect(seen).toEqual(Array.from({ length: 50 + i }, (_, k) => k));
+        })();
+      });
+      await Promise.all(runs);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("reaches the handle of a nested task inside the worker that started it", async () => {
+    const rt = createRuntime({ workers: 2 });
+    try {
+      expect(await rt.go(progress.collectNested, 30)).toEqual({ seen: Array.from({ length: 30 }, (_, i) => i), result: 30 });
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('passes on the progress of a group member that started after its listener came, and ends that of one cancelled while waiting', async () => {
+    const rt = createRuntime({ workers: 1 });
+    try {
+      const g = rt.group({ limit: 1 });
+      void g.go(progress.reportThenWait, 30);
+      const late = g.go(progress.syncSteps, 3, 1); // waits for its place
+      const seen: unknown[] = [];
+      for await (const value of late.progress()) seen.push(value);
+      expect(seen).toEqual([0, 1, 2]);
+      await g.wait();
+      const other = rt.group({ limit: 1 });
+      const blocker = other.go(progress.reportThenWait, 30);
+      const waiting = other.go(progress.syncSteps, 3, 1);
+      const values = waiting.progress();
+      waiting.cancel();
+      expect(await values.next()).toEqual({ done: true, value: undefined });
+      await blocker.result();
+    } finally {
+      await rt.close();
+    }
+  });
+
   it('says what is wrong outside a task, and for a value that cannot be sent', async () => {
     expect(() => current().progress(1)).toThrow(InvalidArgumentError);
     expect(() => current().progress(1)).toThrow(/inside a task function/);

@@ -5,16 +5,16 @@ export { Encoder, decode, denseList } from './codec/codec.js';
 export { runBatch } from './task/batch.js';
 export { revive } from './codec/revive.js';
 export { transfer } from './codec/transfer.js';
-export { ControlClient, serveControl } from './control/control-plane.js';
+export { ControlClient, type ProgressMessage, serveControl } from './control/control-plane.js';
 export { type ParcelClient, ParcelStore, argsKey, valuesOf } from './control/parcels.js';
 export { type WorkerBoot, WORKER_READY } from './control/worker-boot.js';
-export { type CompletionWriter, writeCompletion } from './endpoint/completion.js';
+export { type CompletionWriter, NOT_RUN, writeCompletion } from './endpoint/completion.js';
 export { type Connection, connect } from './endpoint/connect.js';
 export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
 export { type Submitter } from './endpoint/submitter.js';
 export { type Task, TaskHandle } from './endpoint/task-handle.js';
 export { fromWire, toWire, type WireError } from './endpoint/wire-error.js';
-export { setWorkerEndpoint, workerEndpoint } from './endpoint/worker-endpoint.js';
+export { setWorkerEndpoint, workerEndpoint, workerRuntimeName } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
 export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnClaimTable } from './memory/claim-table.js';
 export { CodeKind, type CodeTable } from './memory/code-table.js';
@@ -24,7 +24,7 @@ export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunStat
 export {
   arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
   markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
-  batchOf, sampledOf, setClaimState, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
+  batchOf, relayedSpanOf, sampledOf, setClaimState, timedOf, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
 } from './memory/slot.js';
 export { Ring } from './memory/ring.js';
 export { SafePoint, Safety, freeze, thaw } from './memory/safety.js';
@@ -35,19 +35,20 @@ export { PendingCount } from './queue/pending-count.js';
 export { WaitGroup, waitGroup } from './sync/wait-group.js';
 export { SpinBudget } from './sync/spin.js';
 export { inlineSource } from './task/capture.js';
-export { type Current, type TaskContext, clearCache, current, currentContext, getCache, getGoroutineId, runAs, setCache, tracePassedOn } from './task/context.js';
+export { type Current, type TaskContext, clearCache, current, currentContext, getCache, getGoroutineId, parentSpanReporter, runAs, setCache, tracePassedOn } from './task/context.js';
 export { got } from './task/got.js';
 export { clearDelay, delay, type Delay, MAX_TIMER_MS } from './sync/delay.js';
 export { BrokenCircuitError, CancelledError, ChannelClosedError, CodeTableFullError, InvalidArgumentError, MapItemError, PipelineError, QueueFullError, RoutineError, RuntimeClosedError, SerializationError, TaskCaptureError, TimeoutError, WorkerCrashError, WorkerStartError } from './task/errors.js';
 export { checkHandler, type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
-export { deliverProgress, type ProgressListener, setProgressSink } from './task/progress.js';
+export { type ProgressListener, setProgressSink } from './task/progress.js';
 export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
-export { type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
+export { fromHex, type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
-export { type OtelApi, type OtelSpan, otelApi } from './task/otel.js';
+export { flushSpans, type RelayedSpan, relayingSpans, relaySpan, setSpanSink } from './task/span-relay.js';
+export { type OtelApi, type OtelSpan, otelApi, type SpanContext } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';
 export { type UnobservedReport, UnobservedReporter } from './endpoint/unobserved.js';
 export { Chan, chan, type ChanOptions, type Received } from './chan/chan.js';

@@ -27,7 +27,7 @@ import {
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, batchOf, runBatch, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget, timedOf, NOT_RUN, flushSpans, relayedSpanOf,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { BellWatch } from './bell-watch.js';
@@ -93,7 +93,7 @@ export class Executor {
   #preparing = 0;
   /** Context of each task running, by claim entry, so a cancel can abort its signal. */
   readonly #contexts: (TaskContext | undefined)[] = [];
-  /** monotonicMs() at which each running task's function was called (metrics on). */
+  /** monotonicMs() at which each running task's function was called (metrics on, or a timed task). */
   readonly #startedAt: number[] = [];
   /** The trace of the last task started: a burst of one trace shares one object. */
   #lastTrace: Trace | undefined;
@@ -276,7 +276,7 @@ export class Executor {
     const ring = this.#i32;
     const gid = gidOf(this.#f64, slot);
     const token = Atomics.exchange(ring, tokenWord(slot), ~position);
-    const completion = { gid, ticket: ticketOf(ring, slot), reply: replyOf(ring, slot), generation: replyGenerationOf(ring, slot) };
+    const completion = { gid, ticket: ticketOf(ring, slot), reply: replyOf(ring, slot), generation: replyGenerationOf(ring, slot), ...NOT_RUN };
     const placement = placementOf(ring, slot);
     const block = arenaBlockOf(ring, slot);
     submissions.release(slot, position);
@@ -383,11 +383,15 @@ export class Executor {
       parentGid: parentGidOf(f64, entry),
       trace,
       name: nameId < 0 ? undefined : this.#code.name(nameId),
+      spanReporter: relayedSpanOf(i32, entry) ? replyOf(i32, entry) - 1 : -1,
+      ticket: ticketOf(i32, entry),
+      reply: replyOf(i32, entry),
+      progressSent: 0,
     };
     const timer = this.#parts.timer;
-    if (timer) {
+    if (timer || timedOf(i32, entry)) {
       const now = this.#handoffMs || monotonicMs();
-      timer.started(now, submittedMsOf(f64, entry));
+      timer?.started(now, submittedMsOf(f64, entry));
       this.#startedAt[index] = now;
     }
     setStartedMs(f64, entry, Date.now()); // for dump(): the arguments are decoded already
@@ -437,11 +441,13 @@ export class Executor {
 
   /**
    * A task's function returned, threw, or its promise settled: time it, run the hooks, reply.
-   * Returns the time it ended (0 with metrics off).
+   * Returns the time it ended (0 with metrics off and the task not timed).
    */
   #ran(index: number, ok: boolean, value: unknown, outcome: number = ok ? Outcome.ok : Outcome.error): number {
     const timer = this.#parts.timer;
-    const now = timer ? monotonicMs() : 0;
+    const { i32, entry } = this.#entries[index];
+    const timed = timedOf(i32, entry);
+    const now = timer || timed ? monotonicMs() : 0;
     if (timer) timer.ended(now, this.#startedAt[index]);
     if (hasAfterHooks()) {
       const context = this.#contexts[index]!;
@@ -449,11 +455,13 @@ export class Executor {
       runAs(context, false, () => runAfter(context.gid, ok ? { ok, value } : { ok, error: value as Error }));
       this.#parts.safePoint.resume(depth);
     }
-    this.#complete(index, outcome, outcome === Outcome.ok ? value : outcome === Outcome.error ? toWire(value) : undefined);
+    const result = outcome === Outcome.ok ? value : outcome === Outcome.error ? toWire(value) : undefined;
+    this.#complete(index, outcome, result, timed ? this.#parts.worker : -1, this.#startedAt[index], now);
     return now;
   }
 
-  #complete(index: number, outcome: number, value: unknown): void {
+  /** Replies for the task in entry `index`; `ranOn` is -1 unless it ran and its submitter asked when (slot.ts). */
+  #complete(index: number, outcome: number, value: unknown, ranOn = -1, ranFrom = 0, ranTo = 0): void {
     const { i32, f64, entry } = this.#entries[index];
     // Its outcome is counted by the thread that settles it (endpoint.ts); this worker counts
     // only that it no longer runs it, before the completion is published.
@@ -470,6 +478,10 @@ export class Executor {
       generation: replyGenerationOf(i32, entry),
       outcome,
       value,
+      progressed: this.#contexts[index]?.progressSent ?? 0,
+      ranOn,
+      ranFrom,
+      ranTo,
     });
     this.#contexts[index] = undefined;
     setClaimState(i32, entry, ClaimState.free);
@@ -510,8 +522,9 @@ export class Executor {
     const workBell = submissions.dataBell;
     if (this.#idle()) {
       // Parked, it runs no callbacks (no collector's either): with no task left here to observe
-      // them, the failures nobody observed are reported now.
+      // them, the failures nobody observed are reported now, and the spans held are sent.
       endpoint.reportUnobserved();
+      flushSpans();
       const parkedAt = performance.now();
       waitSync(workBell, () => !submissions.isEmpty() || this.#stopped());
       this.#spinBudget.parked(performance.now() - parkedAt);

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard,
+  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard, setSpanSink,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -33,8 +33,10 @@ const connection = connect({
   safePoint,
   onUnobserved: (error, gid, traceId) => reportUnobserved(routineLogger(), error, gid, traceId),
 });
-setWorkerEndpoint(connection.endpoint);
-setProgressSink((gid, value) => control.progress(gid, value));
+setWorkerEndpoint(connection.endpoint, boot.runtime);
+setProgressSink((gid, ticket, reply, value) => control.progress(gid, ticket, reply, value));
+control.receiveProgress((gid, ticket, value) => connection.endpoint.deliverProgress(ticket, gid, value));
+setSpanSink((spans) => control.spans(spans), new Int32Array(boot.buffer));
 watchRunState(new Int32Array(boot.buffer), Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
 if (boot.setup) await import(boot.setup);
 parentPort!.postMessage(WORKER_READY);

@@ -13,6 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { expose, transfer, wrap, type Remote } from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Parcel, ParcelClient, ParcelStore } from './parcels.js';
+import type { RelayedSpan } from '../task/span-relay.js';
 
 export interface ControlApi {
   takeParcel(key: string): Promise<Parcel>;
@@ -30,8 +31,10 @@ export interface ControlService {
   watchDeadline(gid: number, timeoutMs: number): void;
   /** Abort the signal of task `gid`, which some worker is running. */
   abort(gid: number): void;
-  /** Task `gid` reported progress (task/progress.ts). */
-  progress?(gid: number, value: unknown): void;
+  /** Task `gid`, at `ticket` in inbox `reply`'s thread, reported progress (task/progress.ts). */
+  progress?(gid: number, ticket: number, reply: number, value: unknown): void;
+  /** The worker reports nested tasks it traced (task/span-relay.ts). */
+  spans?(spans: RelayedSpan[]): void;
 }
 
 interface ParcelMessage {
@@ -40,10 +43,19 @@ interface ParcelMessage {
   transferList: ArrayBuffer[];
 }
 
-/** Progress rides the parcel port too: one-way, in order with nothing else that matters. */
-interface ProgressMessage {
+/**
+ * Progress rides the parcel port too: one-way, in order with nothing else that matters. The main
+ * thread sends a nested task's values on to the worker that started it the same way back.
+ */
+export interface ProgressMessage {
   progress: number;
+  ticket: number;
+  reply: number;
   value: unknown;
+}
+
+interface SpansMessage {
+  spans: RelayedSpan[];
 }
 
 /**
@@ -84,8 +96,9 @@ export function serveControl(control: MessagePort, parcels: MessagePort, service
     },
   };
   expose(api, nodeEndpoint(control));
-  parcels.on('message', (message: ParcelMessage | ProgressMessage) => {
-    if ('progress' in message) service.progress?.(message.progress, message.value);
+  parcels.on('message', (message: ParcelMessage | ProgressMessage | SpansMessage) => {
+    if ('progress' in message) service.progress?.(message.progress, message.ticket, message.reply, message.value);
+    else if ('spans' in message) service.spans?.(message.spans);
     else store.receive(message.key, message.parcel, message.transferList);
   });
   // Idle workers must never keep the process alive, and neither may their ports.
@@ -128,8 +141,19 @@ export class ControlClient implements ParcelClient {
     void this.#control.abortTask(gid);
   }
 
-  progress(gid: number, value: unknown): void {
-    const message: ProgressMessage = { progress: gid, value };
+  progress(gid: number, ticket: number, reply: number, value: unknown): void {
+    const message: ProgressMessage = { progress: gid, ticket, reply, value };
+    this.#parcels.postMessage(message);
+  }
+
+  /** Takes the progress of the nested tasks this worker started, sent on by the main thread. */
+  receiveProgress(deliver: (gid: number, ticket: number, value: unknown) => void): void {
+    this.#parcels.on('message', (message: ProgressMessage) => deliver(message.progress, message.ticket, message.value));
+    this.#parcels.unref(); // a worker's loop keeps it alive, never its port
+  }
+
+  spans(spans: RelayedSpan[]): void {
+    const message: SpansMessage = { spans };
     this.#parcels.postMessage(message);
   }
 }

@@ -8,6 +8,8 @@ export interface WorkerBoot {
   layout: Layout;
   /** This worker's spill table (claim-table.ts): it outlives the worker, like the main buffer. */
   spill: SharedArrayBuffer;
+  /** The runtime's name (RuntimeOptions.name), for the spans a worker makes. */
+  runtime: string;
   /** Index of this worker in the pool; its inbox is `1 + index`. */
   index: number;
   generation: number;

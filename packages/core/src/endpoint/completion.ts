@@ -29,7 +29,16 @@ export interface Completion {
   generation: number;
   outcome: number;
   value: unknown;
+  /** How many progress values the task sent (task/progress.ts). */
+  progressed: number;
+  /** The worker that ran a timed task, -1 otherwise; and monotonicMs() when it ran from and to. */
+  ranOn: number;
+  ranFrom: number;
+  ranTo: number;
 }
+
+/** What the completion of a task that never ran says of how it ran. */
+export const NOT_RUN = { progressed: 0, ranOn: -1, ranFrom: 0, ranTo: 0 } as const;
 
 /** Writes a completion; a result that cannot be sent becomes a SerializationError outcome. */
 export function writeCompletion(writer: CompletionWriter, completion: Completion): void {
@@ -83,6 +92,9 @@ export function writeCompletion(writer: CompletionWriter, completion: Completion
     const encoded = spill.buffer as ArrayBuffer;
     writer.parcels.put(resultKey(completion.gid), { encoded }, [encoded]);
   }
-  writeCompletionSlot(i32, f64, slot, completion.gid, completion.ticket, completion.generation, outcome, placement, arenaBlock);
+  writeCompletionSlot(
+    i32, f64, slot, completion.gid, completion.ticket, completion.generation, outcome, placement, arenaBlock,
+    completion.progressed, completion.ranOn, completion.ranFrom, completion.ranTo,
+  );
   inbox.publish(slot, position);
 }

@@ -19,6 +19,7 @@ import type { CodeTable } from '../memory/code-table.js';
 import { CodeIds } from './code-ids.js';
 import { decode, Encoder, NEEDS_PORT, spillViews, UncloneableValue } from '../codec/codec.js';
 import { currentContext, tracePassedOn } from '../task/context.js';
+import { receiveProgress } from '../task/progress.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
   WorkerCrashError,
@@ -26,7 +27,7 @@ import {
 import type { GidSource } from '../memory/gid.js';
 import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
 import {
-  arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, Placement, placementOf, replyGenerationOf, ticketOf,
+  arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, progressSentOf, ranFromOf, ranOnOf, ranToOf, Placement, placementOf, replyGenerationOf, ticketOf,
   tokenWord, writeSubmission,
 } from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient, valuesOf } from '../control/parcels.js';
@@ -83,8 +84,11 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** A gid taken earlier with reserveGid(), for a handle that had to exist before its task. */
   gid?: number;
-  /** That handle: the parent gid and trace it recorded when it was made (see deferredHandle). */
-  lineage?: { parentGid: number; trace: Trace | undefined };
+  /**
+   * That handle: the parent gid and trace it recorded when it was made (see deferredHandle), and
+   * the worker reporting that parent's span, if it is relayed (task/span-relay.ts).
+   */
+  lineage?: { parentGid: number; trace: Trace | undefined; parentReporter?: number };
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
   /** The arguments are `[items, first]`: the worker runs fn(item, first + i) on each (map()). */
@@ -94,6 +98,10 @@ export interface SubmitOptions {
    * @routine/runtime); the endpoint itself ignores it.
    */
   priority?: number;
+  /** The completion should say where and when the task ran (TaskHandle.ranOn): it is traced. */
+  timed?: boolean;
+  /** Its span is made on the main thread from this worker's report (see TaskHandle.relayedSpan). */
+  relayedSpan?: boolean;
 }
 
 /** Marks a slot's TOKEN word: a cancel turns position p into p ^ CANCEL_BIT, a claim into ~p. */
@@ -217,6 +225,8 @@ export class Endpoint {
     task.size = size;
     if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
     if (options?.batch) task.batch = true;
+    if (options?.timed) task.timed = true;
+    if (options?.relayedSpan) task.relayedSpan = true;
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.#credits.tryEnter()) {
@@ -300,6 +310,10 @@ export class Endpoint {
       const outcome = outcomeOf(i32, slot);
       const generation = replyGenerationOf(i32, slot);
       const placement = placementOf(i32, slot);
+      const progressed = progressSentOf(i32, slot);
+      const ranOn = ranOnOf(i32, slot);
+      const ranFrom = ranOn < 0 ? 0 : ranFromOf(f64, slot);
+      const ranTo = ranOn < 0 ? 0 : ranToOf(f64, slot);
       let value: unknown;
       if (placement === Placement.inline) value = decode(this.#views, inlineAt(slot))[0];
       else if (placement === Placement.arena) {
@@ -312,12 +326,17 @@ export class Endpoint {
       count++;
       if (generation !== this.#parts.generation) continue; // meant for a predecessor that died
       if (placement === Placement.port) {
-        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, valuesOf(parcel)[0]));
+        void this.#parts.parcels.take(resultKey(gid)).then((parcel) => this.#settle(ticket, gid, outcome, valuesOf(parcel)[0], progressed, ranOn, ranFrom, ranTo));
       } else {
-        this.#settle(ticket, gid, outcome, value);
+        this.#settle(ticket, gid, outcome, value, progressed, ranOn, ranFrom, ranTo);
       }
     }
     return count;
+  }
+
+  /** A progress value came for task `gid`, which its worker says is at `ticket` here. */
+  deliverProgress(ticket: number, gid: number, value: unknown): void {
+    receiveProgress(this.#pending[ticket], gid, value);
   }
 
   /** Settles a task from a completion that did not come through the inbox (a crash). */
@@ -488,10 +507,16 @@ export class Endpoint {
     return true;
   }
 
-  #settle(ticket: number, gid: number, outcome: number, value: unknown): void {
+  #settle(ticket: number, gid: number, outcome: number, value: unknown, progressed = 0, ranOn = -1, ranFrom = 0, ranTo = 0): void {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
+    task.progressSent = progressed;
+    if (ranOn >= 0) {
+      task.ranOn = ranOn;
+      task.ranFrom = ranFrom;
+      task.ranTo = ranTo;
+    }
     if (task.timer) clearDelay(task.timer);
     this.#credits.leave(); // its credit comes back, and the next waiter may take it
     if (task.settled) return; // cancelled or timed out already; this completion gave its credit back

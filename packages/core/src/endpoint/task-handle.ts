@@ -9,7 +9,7 @@ import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
 import type { Delay } from '../sync/delay.js';
 import type { Suspect } from './unobserved.js';
-import { listenProgress, progressOf, type ProgressListener } from '../task/progress.js';
+import { listenProgress, progressOf, progressSettled, type ProgressListener, type ProgressState } from '../task/progress.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -67,8 +67,22 @@ export class TaskHandle<R> implements Task<R> {
   nameId = -1;
   /** Its arguments are a map() chunk, run item by item (task/batch.ts). */
   batch = false;
+  /** Its completion says where and when it ran: ranOn, ranFrom, ranTo (for its span). */
+  timed = false;
+  /** Its span is made on the main thread from this thread's report (a worker's, task-tracing.ts). */
+  relayedSpan = false;
+  /** A deferred handle's: the worker reporting the span of the task it was made in, or -1 (see lineage in SubmitOptions). */
+  parentReporter = -1;
+  /** Once settled, for a timed task: the worker that ran it (-1: it never started), and monotonicMs() from and to. */
+  ranOn = -1;
+  ranFrom = 0;
+  ranTo = 0;
   /** For a handle made before its task (a group member): the task, once started. */
   delegate: Task<unknown> | undefined = undefined;
+  /** Its progress, from the first value or listener (task/progress.ts). */
+  progressState: ProgressState | undefined = undefined;
+  /** How many progress values its task sent, as its completion says (0 until then). */
+  progressSent = 0;
   /** Set when it failed unobserved: observing it now takes back the report. */
   suspect: Suspect | undefined = undefined;
   #onSettled: (() => void)[] | undefined;
@@ -135,6 +149,7 @@ export class TaskHandle<R> implements Task<R> {
     this.#outcome = outcome;
     if (ok) this.#resolve?.(outcome as R);
     else this.#reject?.(outcome as Error);
+    progressSettled(this, this.progressSent);
     if (this.#onSettled) for (const listener of this.#onSettled) listener();
     return true;
   }

@@ -6,12 +6,19 @@
 import type { Endpoint } from './endpoint.js';
 
 const THREAD = Symbol.for('routine.workerEndpoint');
-type WithEndpoint = typeof globalThis & { [THREAD]?: Endpoint };
+const RUNTIME = Symbol.for('routine.workerRuntime');
+type WithEndpoint = typeof globalThis & { [THREAD]?: Endpoint; [RUNTIME]?: string };
 
 export function workerEndpoint(): Endpoint | undefined {
   return (globalThis as WithEndpoint)[THREAD];
 }
 
-export function setWorkerEndpoint(endpoint: Endpoint): void {
+/** The name of the runtime this worker belongs to ('' outside a worker). */
+export function workerRuntimeName(): string {
+  return (globalThis as WithEndpoint)[RUNTIME] ?? '';
+}
+
+export function setWorkerEndpoint(endpoint: Endpoint, runtime: string): void {
   (globalThis as WithEndpoint)[THREAD] = endpoint;
+  (globalThis as WithEndpoint)[RUNTIME] = runtime;
 }

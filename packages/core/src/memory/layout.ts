@@ -39,6 +39,11 @@ export const LINE_INTS = LINE_BYTES / 4;
 export const Header = {
   /** RunState: workers leave their loop once they see `stopped`. */
   STATE: 0,
+  /**
+   * 1 while the main thread makes OpenTelemetry spans: workers then report the tasks they start
+   * (task-tracing.ts in @routine/runtime). On STATE's line: both are written about never.
+   */
+  RELAY_SPANS: 1,
   /** Workers with nothing to do (each also sets its WorkerWord.IDLE): see the executor's #mayClaim. */
   IDLE_WORKERS: LINE_INTS,
 } as const;

@@ -10,7 +10,10 @@
  *                       entry when the task is cancelled while running), bit 3 SAMPLED_BIT (the
  *                       trace's W3C sampled flag), bit 4 STOP_BIT (set in a claim entry when the
  *                       task passed its deadline while running), bit 5 BATCH_BIT (args are a
- *                       map() chunk: [items, first index]), bits 8-31 name id + 1
+ *                       map() chunk: [items, first index]), bit 6 TIMED_BIT (the submitter
+ *                       traces the task: its completion says where and when it ran), bit 7
+ *                       RELAYED_BIT (its span is made on the main thread from its submitting
+ *                       worker's report, task-tracing.ts), bits 8-31 name id + 1
  *   int32  4 REPLY      inbox the completion goes to
  *   int32  5 REPLY_GEN  generation of that inbox's owner when the task was sent
  *   int32  6 TICKET     the submitter's local handle for the task, echoed in its completion
@@ -24,8 +27,12 @@
  *                       (Date.now() ms it was marked running, for dump()) lies over it
  *
  * The three views share the shape but not every word: a submission uses all of them, a
- * completion only REF (as Outcome), FLAGS (placement alone), REPLY_GEN, TICKET, ARENA and GID,
- * and a claim entry is a submission copied out of the ring whose SEQ word holds its ClaimState.
+ * completion only REF (as Outcome), FLAGS (placement alone), REPLY_GEN, TICKET, ARENA, GID and,
+ * int32 1 PROGRESSED (over TOKEN: how many progress values the task sent) and, for a timed
+ * task, three words of its own over REPLY and the f64s 6-7: int32 4 RAN_ON (the worker
+ * that ran it, plus one; 0 when it never started) and f64 6-7 RAN_FROM, RAN_TO (monotonicMs() when
+ * its function was called and when it returned or settled). A claim entry is a submission copied
+ * out of the ring whose SEQ word holds its ClaimState.
  */
 import { type Trace, writeRootTrace, writeTrace } from '../task/trace-id.js';
 
@@ -49,6 +56,10 @@ const PARENT = 5;
 const DEADLINE = 6;
 const SUBMITTED = 7;
 const STARTED = 11;
+const PROGRESSED = 1;
+const RAN_ON = 4;
+const RAN_FROM = 6;
+const RAN_TO = 7;
 
 /** Where a slot's payload lies: in the slot, in an arena block, or in a parcel sent by port. */
 export const Placement = { inline: 0, arena: 1, port: 2 } as const;
@@ -57,6 +68,8 @@ const ABORT_BIT = 1 << 2;
 const SAMPLED_BIT = 1 << 3;
 const STOP_BIT = 1 << 4;
 const BATCH_BIT = 1 << 5;
+const TIMED_BIT = 1 << 6;
+const RELAYED_BIT = 1 << 7;
 /** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
 const NAME_SHIFT = 8;
 
@@ -114,6 +127,10 @@ export interface Submission {
   readonly submittedMs: number;
   readonly trace: Trace | undefined;
   readonly batch: boolean;
+  /** Its completion must say where and when it ran (the submitter makes a span of it). */
+  readonly timed: boolean;
+  /** Its span is made on the main thread from the report of the worker that submitted it. */
+  readonly relayedSpan: boolean;
 }
 
 /**
@@ -137,7 +154,8 @@ export function writeSubmission(
   if (trace) writeTrace(i32, at + TRACE, trace);
   else writeRootTrace(i32, at + TRACE, task.gid);
   i32[at + FLAGS] =
-    task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT) | (task.batch ? BATCH_BIT : 0);
+    task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT) | (task.batch ? BATCH_BIT : 0) |
+    (task.timed ? TIMED_BIT : 0) | (task.relayedSpan ? RELAYED_BIT : 0);
   i32[at + REPLY] = reply;
   i32[at + REPLY_GEN] = generation;
   i32[at + TICKET] = task.ticket;
@@ -178,6 +196,16 @@ export function batchOf(i32: Int32Array, at: number): boolean {
   return (i32[at + FLAGS] & BATCH_BIT) !== 0;
 }
 
+/** The submitter wants to know where and when the task ran (slot.ts's completion words). */
+export function timedOf(i32: Int32Array, at: number): boolean {
+  return (i32[at + FLAGS] & TIMED_BIT) !== 0;
+}
+
+/** The task's span is relayed to the main thread by the worker that submitted it. */
+export function relayedSpanOf(i32: Int32Array, at: number): boolean {
+  return (i32[at + FLAGS] & RELAYED_BIT) !== 0;
+}
+
 export function sampledOf(i32: Int32Array, at: number): boolean {
   return (i32[at + FLAGS] & SAMPLED_BIT) !== 0;
 }
@@ -202,7 +230,10 @@ export function replyOf(i32: Int32Array, at: number): number {
 
 // ---- completion -----------------------------------------------------------------------------
 
-/** Writes every word a completion uses but SEQ (see Ring.publish). */
+/**
+ * Writes every word a completion uses but SEQ (see Ring.publish). `ranOn` is the worker that ran
+ * the task, -1 when it never started or nobody asked (then `ranFrom` and `ranTo` are not written).
+ */
 export function writeCompletionSlot(
   i32: Int32Array,
   f64: Float64Array,
@@ -213,13 +244,44 @@ export function writeCompletionSlot(
   outcome: number,
   placement: number,
   arenaBlock: number,
+  progressed: number,
+  ranOn: number,
+  ranFrom: number,
+  ranTo: number,
 ): void {
   i32[at + ARENA] = arenaBlock;
+  i32[at + PROGRESSED] = progressed;
   i32[at + REF] = outcome;
   i32[at + FLAGS] = placement;
   i32[at + REPLY_GEN] = generation;
   i32[at + TICKET] = ticket;
-  f64[at / 2 + GID] = gid;
+  i32[at + RAN_ON] = ranOn + 1;
+  const f = at / 2;
+  f64[f + GID] = gid;
+  if (ranOn >= 0) {
+    f64[f + RAN_FROM] = ranFrom;
+    f64[f + RAN_TO] = ranTo;
+  }
+}
+
+/** How many progress values the task sent before it completed. */
+export function progressSentOf(i32: Int32Array, at: number): number {
+  return i32[at + PROGRESSED];
+}
+
+/** The worker that ran a completed task, or -1 (never started, or not timed). */
+export function ranOnOf(i32: Int32Array, at: number): number {
+  return i32[at + RAN_ON] - 1;
+}
+
+/** monotonicMs() when the task's function was called (only where ranOnOf is not -1). */
+export function ranFromOf(f64: Float64Array, at: number): number {
+  return f64[at / 2 + RAN_FROM];
+}
+
+/** monotonicMs() when its function returned or its promise settled. */
+export function ranToOf(f64: Float64Array, at: number): number {
+  return f64[at / 2 + RAN_TO];
 }
 
 export function outcomeOf(i32: Int32Array, at: number): number {

@@ -22,6 +22,12 @@ export interface TaskContext {
   readonly parentGid: number;
   readonly trace: Trace;
   readonly name?: string;
+  /** The worker whose report the main thread makes this task's span from (task/span-relay.ts); -1 for none. */
+  readonly spanReporter: number;
+  /** Its submitter's ticket and inbox (where its handle is), and the progress values it sent (progress.ts). */
+  readonly ticket: number;
+  readonly reply: number;
+  progressSent: number;
   /** Created on first use of `current().signal`. */
   controller?: AbortController;
   cache?: Map<unknown, unknown>;
@@ -74,7 +80,7 @@ export function current(): Current {
   const trace = tracePassedOn(context);
   const traceId = trace?.id ?? '';
   const traceparent = trace?.traceparent ?? '';
-  if (!context) return { gid: 0, parentGid: 0, traceId, traceparent, signal: neverAborted, progress: (value) => reportProgress(0, value) };
+  if (!context) return { gid: 0, parentGid: 0, traceId, traceparent, signal: neverAborted, progress: (value) => reportProgress(undefined, value) };
   context.controller ??= new AbortController();
   return {
     gid: context.gid,
@@ -82,7 +88,7 @@ export function current(): Current {
     traceId,
     traceparent,
     signal: context.controller.signal,
-    progress: (value) => reportProgress(context.gid, value),
+    progress: (value) => reportProgress(context, value),
     ...(context.name === undefined ? {} : { name: context.name }),
   };
 }
@@ -90,6 +96,15 @@ export function current(): Current {
 /** The trace a task started here inherits; undefined means it roots a trace of its own. */
 export function tracePassedOn(context = currentContext()): Trace | undefined {
   return ambientTrace() ?? context?.trace;
+}
+
+/**
+ * The worker that reports the span of the parent of a task started here, or -1 when that span is
+ * not made from a report: the task running here has its span relayed, and no withTrace scope or
+ * OpenTelemetry span stands in between.
+ */
+export function parentSpanReporter(context = currentContext()): number {
+  return context === undefined || ambientTrace() !== undefined ? -1 : context.spanReporter;
 }
 
 /** `current().gid`; 0 on the main thread. */

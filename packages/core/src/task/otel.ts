@@ -6,19 +6,25 @@
 import { createRequire } from 'node:module';
 import { fromHex, type Trace } from './trace-id.js';
 
-interface SpanContext {
+export interface SpanContext {
   traceId: string;
   spanId: string;
   traceFlags: number;
+  isRemote?: boolean;
 }
+
+type Attributes = Record<string, string | number | boolean>;
+/** Epoch milliseconds, as OpenTelemetry's TimeInput takes them. */
+type EpochMs = number;
 
 /** The part of @opentelemetry/api routine uses (here, and for task spans in @routine/runtime). */
 export interface OtelSpan {
   spanContext(): SpanContext;
   setAttribute(key: string, value: string | number | boolean): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
-  recordException(exception: Error): unknown;
-  end(): void;
+  recordException(exception: Error | { name: string; message: string; stack?: string }, time?: EpochMs): unknown;
+  addEvent(name: string, attributes?: Attributes, time?: EpochMs): unknown;
+  end(endTime?: EpochMs): void;
 }
 
 export interface OtelApi {
@@ -26,9 +32,10 @@ export interface OtelApi {
   trace: {
     getSpan(context: unknown): OtelSpan | undefined;
     setSpan(context: unknown, span: OtelSpan): unknown;
+    setSpanContext(context: unknown, spanContext: SpanContext): unknown;
     getTracerProvider(): { getDelegate?(): object };
     getTracer(name: string, version?: string): {
-      startSpan(name: string, options: { kind?: number; attributes?: Record<string, string | number | boolean> }, context: unknown): OtelSpan;
+      startSpan(name: string, options: { kind?: number; attributes?: Attributes; startTime?: EpochMs }, context: unknown): OtelSpan;
     };
   };
   isSpanContextValid(context: SpanContext): boolean;

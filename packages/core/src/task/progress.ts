@@ -5,98 +5,172 @@
  * A value goes from the worker to the main thread as one message on the worker's parcel port
  * (control-plane.ts), not through shared memory: progress is rare next to tasks, and any cloneable
  * value will do. So it is one postMessage per call: report per record or per percent, not per
- * loop turn. Values reported before anyone listened are not kept. Only the main thread hears
- * progress: a nested task's progress does not reach the worker that started it.
+ * loop turn. A nested task's values go on from the main thread to the worker that started it.
  *
- * Progress and the result take different ways, so the main thread may see the result a moment
- * before the last values: an iterator ends shortly after its task settles, not at once, to let
- * them in (PROGRESS_TAIL_MS).
+ * The handle keeps the values nobody has listened to yet (the latest MAX_BACKLOG of them) and
+ * gives them to the first listener or iterator, even one that comes after the task settled.
+ * Progress and the result take different ways, so the result may arrive before the last values:
+ * the completion says how many values the task sent, and the handle stays reachable here
+ * (`awaitingValues`) until they all came; an iterator ends right after the last one.
  */
 import { InvalidArgumentError, SerializationError } from './errors.js';
 
 export type ProgressListener = (value: unknown) => void;
 
-interface Progressing {
-  readonly gid: number;
-  readonly settled: boolean;
-  onSettled(listener: () => void): void;
+/** Values kept for a listener to come; older ones are dropped. */
+const MAX_BACKLOG = 1024;
+
+/** A task's progress, shared by the handles of one gid (a group member's and its task's). */
+export class ProgressState {
+  readonly listeners = new Set<ProgressListener>();
+  /** Values that arrived while nobody listened. */
+  backlog: unknown[] = [];
+  received = 0;
+  /** How many values the task sent, once it settled; -1 before. */
+  expected = -1;
+  /** No more values will come: the task settled and every value it sent has arrived. */
+  ended = false;
+  /** Called once, when it ends (iterators waiting for a value). */
+  readonly onEnd = new Set<() => void>();
 }
 
-/** How long after its task settles an iterator still takes values in. */
-const PROGRESS_TAIL_MS = 20;
+/** The part of a TaskHandle progress needs. */
+export interface Progressing {
+  readonly gid: number;
+  readonly settled: boolean;
+  /** A handle made before its task (a group member): that task's handle, once started. */
+  readonly delegate: unknown;
+  progressState: ProgressState | undefined;
+}
 
-let sink: ((gid: number, value: unknown) => void) | undefined;
-const listeners = new Map<number, Set<ProgressListener>>();
+/** The task a progress value comes from, as a worker knows it (its claim entry's words). */
+export interface ProgressSource {
+  readonly gid: number;
+  /** The submitter's ticket and inbox: where its handle is. */
+  readonly ticket: number;
+  readonly reply: number;
+  /** Values sent so far; its completion carries the count. */
+  progressSent: number;
+}
+
+let sink: ((gid: number, ticket: number, reply: number, value: unknown) => void) | undefined;
+
+/** The progress of tasks that may still receive values, by gid: from the first value or listener until it ends. */
+const states = new Map<number, ProgressState>();
 
 /** Worker: where progress goes (the main thread, by port). */
-export function setProgressSink(send: (gid: number, value: unknown) => void): void {
+export function setProgressSink(send: (gid: number, ticket: number, reply: number, value: unknown) => void): void {
   sink = send;
 }
 
-/** Inside task `gid`: reports `value` to whoever listens on its handle. */
-export function reportProgress(gid: number, value: unknown): void {
-  if (gid === 0 || !sink) {
+/** Inside a task: reports `value` to whoever listens on its handle. */
+export function reportProgress(task: ProgressSource | undefined, value: unknown): void {
+  if (!task || !sink) {
     throw new InvalidArgumentError('current().progress() reports the progress of a task: call it inside a task function');
   }
   try {
-    sink(gid, value);
+    sink(task.gid, task.ticket, task.reply, value);
   } catch (error) {
     throw new SerializationError(`progress value cannot be sent to the main thread: ${(error as Error).message}. Report plain data`, { cause: error });
   }
+  task.progressSent++;
 }
 
-/** Main thread: a progress value arrived for task `gid`. */
-export function deliverProgress(gid: number, value: unknown): void {
-  const set = listeners.get(gid);
-  if (!set) return;
-  for (const listener of [...set]) listener(value);
+/**
+ * A value arrived for task `gid`. `pending` is the handle its ticket names on this thread, which
+ * may belong to another task by now (checked by gid); a task that settled before its last values
+ * came has its state here still.
+ */
+export function receiveProgress(pending: Progressing | undefined, gid: number, value: unknown): void {
+  let state = states.get(gid);
+  if (!state) {
+    if (pending?.gid !== gid) return; // settled with nothing more expected (cancelled, timed out): dropped
+    state = pending.progressState = new ProgressState();
+    states.set(gid, state);
+  }
+  state.received++;
+  if (state.listeners.size > 0) for (const listener of [...state.listeners]) listener(value);
+  else {
+    state.backlog.push(value);
+    if (state.backlog.length > MAX_BACKLOG) state.backlog.shift();
+  }
+  if (state.expected >= 0 && state.received >= state.expected) end(gid, state);
 }
 
-/** Calls `listener` with each progress value of `task` until it settles; returns the remover. */
+/**
+ * `task` has settled, its task having sent `sent` values (0 when unknown: it never reported, or it
+ * was settled here, cancelled or timed out, before its worker replied). Its progress ends now, or
+ * once the last of those values has come. A handle whose task started behind it (a group member)
+ * leaves this to that task's handle.
+ */
+export function progressSettled(task: Progressing, sent: number): void {
+  if (sent === 0 && states.size === 0) return;
+  if (task.delegate !== undefined) return;
+  let state = states.get(task.gid);
+  if (!state) {
+    if (sent === 0) return;
+    state = task.progressState = new ProgressState();
+    states.set(task.gid, state);
+  }
+  state.expected = sent;
+  if (state.received >= sent) end(task.gid, state);
+}
+
+function end(gid: number, state: ProgressState): void {
+  states.delete(gid);
+  state.ended = true;
+  state.listeners.clear();
+  for (const wake of state.onEnd) wake();
+  state.onEnd.clear();
+}
+
+/** The progress of `task`, found or made: a settled task with none has nothing more to come. */
+function stateOf(task: Progressing): ProgressState {
+  let state = task.progressState ?? (task.delegate as Progressing | undefined)?.progressState ?? states.get(task.gid);
+  if (!state) {
+    state = new ProgressState();
+    if (task.settled) state.ended = true;
+    else states.set(task.gid, state);
+  }
+  task.progressState = state;
+  return state;
+}
+
+/** Calls `listener` with each progress value of `task` until it ends; returns the remover. */
 export function listenProgress(task: Progressing, listener: ProgressListener): () => void {
   if (typeof listener !== 'function') throw new InvalidArgumentError('task.onProgress() takes a function');
-  const remove = (): void => {
-    const set = listeners.get(task.gid);
-    if (!set) return;
-    set.delete(listener);
-    if (set.size === 0) listeners.delete(task.gid);
-  };
-  if (task.settled) return remove;
-  let set = listeners.get(task.gid);
-  if (!set) listeners.set(task.gid, (set = new Set()));
-  set.add(listener);
-  task.onSettled(() => setTimeout(remove, PROGRESS_TAIL_MS).unref());
-  return remove;
+  const state = stateOf(task);
+  const kept = state.backlog;
+  state.backlog = [];
+  if (!state.ended) state.listeners.add(listener);
+  for (const value of kept) listener(value);
+  return () => void state.listeners.delete(listener);
 }
 
-/** The progress values of `task` as they come, ending once it has settled. */
+/** The progress values of `task` as they come, ending once it has settled and its last value came. */
 export function progressOf(task: Progressing): AsyncIterableIterator<unknown> {
   const values: unknown[] = [];
   let wake: (() => void) | undefined;
-  let ended = task.settled;
+  const state = stateOf(task);
+  const onEnd = (): void => wake?.();
+  state.onEnd.add(onEnd);
   const remove = listenProgress(task, (value) => {
     values.push(value);
     wake?.();
   });
-  if (!ended) {
-    task.onSettled(() =>
-      setTimeout(() => {
-        ended = true;
-        remove();
-        wake?.();
-      }, PROGRESS_TAIL_MS).unref(),
-    );
-  }
+  let done = false;
   const iterator: AsyncIterableIterator<unknown> = {
     async next() {
-      while (values.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      while (values.length === 0 && !state.ended && !done) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       if (values.length > 0) return { done: false, value: values.shift() };
       return { done: true, value: undefined };
     },
     async return() {
-      ended = true;
+      done = true;
       remove();
+      state.onEnd.delete(onEnd);
+      wake?.();
       return { done: true, value: undefined };
     },
     [Symbol.asyncIterator]() {

@@ -11,7 +11,7 @@ import {
   arenaBlockOf, argsKey, ClaimState, type ClaimTables, copySubmission, type CompletionWriter, type Endpoint, Admission, gidOf, type Layout,
   Outcome, type ParcelStore, Placement, placementOf, recordOf, replyGenerationOf, replyOf, type Ring,
   setClaimState, ticketOf, TimeoutError, tokenWord, toWire,
-  WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion,
+  WorkerCrashError, WorkerWord, Header, wakeAll, writeCompletion, NOT_RUN,
 } from '@routine/core';
 
 export interface RecoveryParts {
@@ -169,7 +169,7 @@ export class Recovery {
     // A task started by a worker that has since been replaced has nobody left to tell.
     if (generation !== this.#parts.generationOf(reply - 1)) return true;
     try {
-      writeCompletion(writer, { gid, ticket: ticketOf(record, 0), reply, generation, outcome, value: wire });
+      writeCompletion(writer, { gid, ticket: ticketOf(record, 0), reply, generation, outcome, value: wire, ...NOT_RUN });
       return true;
     } catch (failure) {
       if (failure instanceof NoRoom) return false;

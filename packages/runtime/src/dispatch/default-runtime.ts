@@ -3,7 +3,8 @@
  * default options; inside a task it is the worker's own connection to the runtime that runs it,
  * so nested tasks go through the same ring.
  */
-import { InvalidArgumentError, type Submitter, workerEndpoint } from '@routine/core';
+import { type Endpoint, InvalidArgumentError, type Submitter, type SubmitOptions, type TaskHandle, workerEndpoint, workerRuntimeName } from '@routine/core';
+import { traceTask, tracingActive } from './task-tracing.js';
 import { createRuntime, type Runtime } from './runtime.js';
 
 let shared: Runtime | undefined;
@@ -27,7 +28,24 @@ export function defaultRuntime(): Runtime {
   return shared;
 }
 
+let nested: Submitter | undefined;
+
 /** This thread's runtime: the worker's when inside a task, the default one otherwise. */
 export function here(): Submitter {
-  return workerEndpoint() ?? defaultRuntime();
+  const endpoint = workerEndpoint();
+  if (!endpoint) return defaultRuntime();
+  nested ??= tracedSubmitter(endpoint, workerRuntimeName());
+  return nested;
+}
+
+/** A worker's endpoint, telling tracers about the nested tasks it starts (task-tracing.ts). */
+function tracedSubmitter(endpoint: Endpoint, runtime: string): Submitter {
+  return {
+    submit: <R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> =>
+      tracingActive() ? (traceTask((traced) => endpoint.submit(fn, args, traced), options, runtime) as TaskHandle<R>) : endpoint.submit<R>(fn, args, options),
+    reserveGid: () => endpoint.reserveGid(),
+    get workers() {
+      return endpoint.workers;
+    },
+  };
 }

@@ -19,7 +19,8 @@ import { availableParallelism } from 'node:os';
 import { nextRuntimeName, register, unregister } from './registry.js';
 import { TaskObservers } from './task-observers.js';
 import { Gate } from './gate.js';
-import { traceTask, tracingActive } from './task-tracing.js';
+import { makingSpans, traceTask, tracingActive } from './task-tracing.js';
+import { giveUpWaitingSpans, makeRelayedSpans } from './relayed-spans.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { NoRoom, Recovery } from './crash-recovery.js';
 import { Resizer } from './resizer.js';
@@ -158,6 +159,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       },
     };
     this.#pool = new WorkerPool({
+      runtime: this.name,
       buffer: this.#buffer,
       layout: this.#layout,
       initial: this.#options.workers,
@@ -176,6 +178,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       onAbort: (gid) => this.#abort(gid),
       onCreate: (index, threadId) => this.emit('workerCreate', index, threadId),
       onExit: (index, exitCode, threadId) => this.emit('workerExit', index, exitCode, threadId),
+      onSpans: (spans) => makeRelayedSpans(spans, this.name),
+      onProgress: (gid, ticket, value) => this.#connection.endpoint.deliverProgress(ticket, gid, value),
     });
     this.#stopper = new TaskStopper({
       layout: this.#layout,
@@ -440,12 +444,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   #submitNow<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     const { endpoint } = this.#connection;
-    const task = tracingActive()
-      ? (traceTask(() => endpoint.submit(fn, args, options), options?.name, this.name) as TaskHandle<R>)
+    const traced = tracingActive();
+    if (makingSpans() !== this.#relayingSpans) this.#relaySpans(makingSpans());
+    const task = traced
+      ? (traceTask((traced) => endpoint.submit(fn, args, traced), options, this.name) as TaskHandle<R>)
       : endpoint.submit<R>(fn, args, options);
     if (!this.#watching) void this.#watch();
     if (this.#observers.active) this.#observers.observe(task as TaskHandle<unknown>);
     return task;
+  }
+
+  /** Whether this runtime's workers report the nested tasks they start (Header.RELAY_SPANS). */
+  #relayingSpans = false;
+
+  #relaySpans(on: boolean): void {
+    this.#relayingSpans = on;
+    Atomics.store(this.#connection.views.i32, Header.RELAY_SPANS, on ? 1 : 0);
   }
 
   /** A gid for a task to be submitted later, with SubmitOptions.gid. */
@@ -544,6 +558,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.#recovery.discardQueued();
     this.#release();
     this.#logs.closeAll();
+    giveUpWaitingSpans(this.name);
     endpoint.reportUnobserved();
     this.#gate.reportUnobserved();
     unregister(this);
@@ -659,6 +674,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
+    giveUpWaitingSpans(this.name, index); // the reports it would have sent are lost with it
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const { panics, handled } = this.#recovery.recover(index, error, exitCode, stoppedGid);

@@ -1,20 +1,32 @@
 /**
- * Telling tracers about the tasks a runtime accepts, on the main thread:
+ * Telling tracers about the tasks started on this thread, the main thread or a worker:
  *
  * - diagnostics_channel, for APMs: `routine:task:start` when a task is accepted
  *   ({ gid, parentGid, name, runtime, traceId }) and `routine:task:end` when it settles
- *   ({ gid, runtime, ok, error?, durationMs }).
- * - OpenTelemetry, when @opentelemetry/api is installed and a tracer provider registered: a span
- *   per task, named after the task (`routine.task` without a name), a child of the caller's active
- *   span, with the gid, parent gid, runtime and outcome as attributes, ended when the task settles.
- *   The task is submitted with that span active, so the trace it carries (its current().traceparent,
- *   and the parent of every task it starts, on any worker) names the task's own span.
+ *   ({ gid, runtime, ok, error?, durationMs, worker?, waitMs?, runMs? }). Each thread has its own
+ *   channels: a nested task is published in the worker that started it.
+ * - OpenTelemetry, when @opentelemetry/api is installed and a tracer provider is registered on
+ *   this thread: a span per task (span-shape.ts), a child of the span it was started under (the
+ *   caller's active span, a withTrace scope, the task it was started from), and the trace the task
+ *   carries names its own span, so `current().traceparent` inside it and the tasks it starts on
+ *   any worker have it as their parent.
+ * - A worker with no tracer provider of its own, whose main thread makes spans, reports each
+ *   nested task it starts once the task settles (core's span-relay.ts); the main thread makes its
+ *   span from the report (relayed-spans.ts). Such a task's trace still names the nearest span made
+ *   when its task was started (a task started on the main thread), since its own span has no id
+ *   until the main thread makes it.
  *
- * Neither costs a task anything while nobody listens: `active` is a check of the channels'
- * subscribers and, now and then, of whether a tracer provider is registered.
+ * None of it costs a task anything while nobody listens: `tracingActive` is a check of the
+ * channels' subscribers, of a word in shared memory in a worker, and, now and then, of whether a
+ * tracer provider is registered.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { type OtelApi, type OtelSpan, otelApi, type TaskHandle, traceIdOfTask } from '@routine/core';
+import {
+  currentContext, fromHex, type OtelApi, otelApi, parentSpanReporter, relayingSpans, relaySpan, type SubmitOptions, type TaskHandle,
+  traceIdOfTask, tracePassedOn, type Trace,
+} from '@routine/core';
+import { monotonicMs } from '@routine/stats';
+import { describeRun, endTaskSpan, outcomeOf, parentContext, startTaskSpan } from './span-shape.js';
 
 /** The diagnostics_channel a task's start is published on. */
 export const TASK_START_CHANNEL = 'routine:task:start';
@@ -26,13 +38,11 @@ const endChannel = diagnostics.channel(TASK_END_CHANNEL);
 
 /** Tasks between two looks at whether a tracer provider has been registered. */
 const RECHECK_EVERY = 256;
-const SPAN_KIND_INTERNAL = 0;
-const STATUS_ERROR = 2;
 
 let recheckIn = 0;
 let tracingOn = false;
 
-/** Whether an OpenTelemetry SDK (a tracer provider) is registered; looked at every RECHECK_EVERY tasks. */
+/** Whether an OpenTelemetry SDK (a tracer provider) is registered here; looked at every RECHECK_EVERY tasks. */
 function otelRecording(): OtelApi | undefined {
   if (--recheckIn <= 0) {
     recheckIn = RECHECK_EVERY;
@@ -44,53 +54,80 @@ function otelRecording(): OtelApi | undefined {
 }
 
 export function tracingActive(): boolean {
-  return startChannel.hasSubscribers || endChannel.hasSubscribers || otelRecording() !== undefined;
+  return startChannel.hasSubscribers || endChannel.hasSubscribers || otelRecording() !== undefined || relayingSpans();
 }
 
-/** Submits through `submit`, telling the channels and OpenTelemetry about the task. */
-export function traceTask(submit: () => TaskHandle<unknown>, name: string | undefined, runtime: string): TaskHandle<unknown> {
+/** Whether this thread makes OpenTelemetry spans, as last looked at (by tracingActive). */
+export function makingSpans(): boolean {
+  return tracingOn;
+}
+
+/**
+ * Submits through `submit` (which adds its options to the caller's), telling the channels and
+ * OpenTelemetry about the task.
+ */
+export function traceTask(submit: (traced: SubmitOptions) => TaskHandle<unknown>, options: SubmitOptions | undefined, runtime: string): TaskHandle<unknown> {
   const api = tracingOn ? otelApi() : null;
-  let span: OtelSpan | undefined;
+  const name = options?.name;
+  const submittedMs = monotonicMs();
+  const lineage = options?.lineage;
+  const parentGid = lineage ? lineage.parentGid : (currentContext()?.gid ?? 0);
+  const parentTrace = lineage ? lineage.trace : tracePassedOn();
   let task: TaskHandle<unknown>;
+  let finish: (task: TaskHandle<unknown>) => void;
   if (api) {
-    const parent = api.context.active();
-    span = api.trace.getTracer('@routine/runtime').startSpan(name ?? 'routine.task', { kind: SPAN_KIND_INTERNAL, attributes: { 'routine.runtime': runtime } }, parent);
-    task = api.context.with(api.trace.setSpan(parent, span), submit);
-    span.setAttribute('routine.gid', task.gid);
-    span.setAttribute('routine.parent_gid', task.parentGid);
-    if (name !== undefined) span.setAttribute('routine.name', name);
+    const parent = parentTrace ? parentContext(api, parentTrace.id, parentTrace.spanId, parentTrace.sampled) : api.context.active();
+    const span = startTaskSpan(api, name, runtime, parent);
+    const own = span.spanContext();
+    const trace = fromHex(own.traceId, own.spanId, (own.traceFlags & 1) === 1);
+    task = submit({ ...options, timed: true, lineage: { parentGid, trace } });
+    finish = (task) => {
+      const result = task.peek()!;
+      describeRun(span, runOf(task, name, submittedMs));
+      endTaskSpan(span, outcomeOf(result.ok, result.ok ? undefined : result.error), result.ok ? undefined : result.error);
+    };
+  } else if (parentTrace?.sampled !== false && relayingSpans()) {
+    const parentReporter = lineage ? (lineage.parentReporter ?? -1) : parentSpanReporter();
+    task = submit({ ...options, timed: true, relayedSpan: true });
+    finish = (task) => relay(task, parentTrace, parentReporter, name, submittedMs);
   } else {
-    task = submit();
+    task = submit({ ...options, timed: true });
+    finish = () => {};
   }
-  const startedMs = performance.now();
   if (startChannel.hasSubscribers) startChannel.publish({ gid: task.gid, parentGid: task.parentGid, name, runtime, traceId: traceIdOfTask(task) });
   task.onSettled(() => {
-    const result = task.peek()!;
-    if (span) {
-      span.setAttribute('routine.outcome', result.ok ? 'ok' : outcomeOf(result.error));
-      if (!result.ok) {
-        span.recordException(result.error);
-        span.setStatus({ code: STATUS_ERROR, message: result.error.message });
-      }
-      span.end();
-    }
-    if (endChannel.hasSubscribers) {
-      endChannel.publish({ gid: task.gid, runtime, ok: result.ok, ...(result.ok ? {} : { error: result.error }), durationMs: performance.now() - startedMs });
-    }
+    finish(task);
+    if (endChannel.hasSubscribers) publishEnd(task, runtime, submittedMs);
   });
   return task;
 }
 
-/** error, timeout, cancelled or panic, from the error's class. */
-function outcomeOf(error: Error): string {
-  switch (error?.name) {
-    case 'TimeoutError':
-      return 'timeout';
-    case 'CancelledError':
-      return 'cancelled';
-    case 'WorkerCrashError':
-      return 'panic';
-    default:
-      return 'error';
-  }
+function runOf(task: TaskHandle<unknown>, name: string | undefined, submittedMs: number) {
+  return { gid: task.gid, parentGid: task.parentGid, name, worker: task.ranOn, submittedMs, ranFrom: task.ranFrom, ranTo: task.ranTo };
+}
+
+/** Reports a settled nested task to the main thread, which makes its span. */
+function relay(task: TaskHandle<unknown>, parentTrace: Trace | undefined, parentReporter: number, name: string | undefined, submittedMs: number): void {
+  const result = task.peek()!;
+  const trace = task.trace ?? parentTrace;
+  if (!trace) return; // a task in a worker always has a trace: its parent's
+  relaySpan({
+    ...runOf(task, name, submittedMs),
+    parentReporter,
+    traceId: trace.id,
+    parentSpanId: trace.spanId,
+    settledMs: monotonicMs(),
+    outcome: outcomeOf(result.ok, result.ok ? undefined : result.error),
+    ...(result.ok ? {} : { error: plainError(result.error) }),
+  });
+}
+
+function plainError(error: Error): { name: string; message: string; stack?: string } {
+  return { name: String(error?.name ?? 'Error'), message: String(error?.message ?? error), ...(typeof error?.stack === 'string' ? { stack: error.stack } : {}) };
+}
+
+function publishEnd(task: TaskHandle<unknown>, runtime: string, submittedMs: number): void {
+  const result = task.peek()!;
+  const ran = task.ranOn < 0 ? {} : { worker: task.ranOn, waitMs: Math.max(0, task.ranFrom - submittedMs), runMs: Math.max(0, task.ranTo - task.ranFrom) };
+  endChannel.publish({ gid: task.gid, runtime, ok: result.ok, ...(result.ok ? {} : { error: result.error }), durationMs: monotonicMs() - submittedMs, ...ran });
 }

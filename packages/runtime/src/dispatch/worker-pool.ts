@@ -9,12 +9,14 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  deliverProgress, InvalidArgumentError, type Layout, type LogLevel, type ParcelStore, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
+  InvalidArgumentError, type ProgressMessage, type Layout, type LogLevel, type ParcelStore, type RelayedSpan, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 import type { WorkerLogs } from './worker-logs.js';
 
 export interface WorkerPoolOptions {
+  /** The runtime's name, which its workers label their spans with. */
+  runtime: string;
   buffer: SharedArrayBuffer;
   layout: Layout;
   /** Slots started at creation, from 0 (the layout may have room for more: resize). */
@@ -42,6 +44,10 @@ export interface WorkerPoolOptions {
   onCreate?(index: number, threadId: number): void;
   /** Worker `index` has exited, whatever the reason (a replacement, if any, is reported by onCreate). */
   onExit?(index: number, exitCode: number, threadId: number): void;
+  /** A task started on the main thread reported progress: its handle is at `ticket` there. */
+  onProgress(gid: number, ticket: number, value: unknown): void;
+  /** A worker reported the nested tasks it traced (relayed-spans.ts). */
+  onSpans?(spans: RelayedSpan[]): void;
 }
 
 const ENTRY = import.meta.resolve('@routine/worker-entry');
@@ -57,6 +63,8 @@ export type Restart = { attempt: number; delayMs: number } | 'given-up';
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #workers: (Worker | undefined)[] = [];
+  /** Each worker's parcel port, this side: what the main thread sends on to a worker goes there. */
+  readonly #parcelPorts: (MessagePort | undefined)[] = [];
   readonly #i32: Int32Array;
   /** Per slot: whether its worker has booted, its failed starts in a row, a restart it waits for. */
   readonly #started: boolean[] = [];
@@ -187,6 +195,23 @@ export class WorkerPool {
     for (const timer of this.#restarts) clearTimeout(timer);
   }
 
+  /**
+   * A progress value from a task: its handle is on the main thread (inbox 0) or on the worker that
+   * started it, which hears it from here, its ticket and gid naming the handle there.
+   */
+  #progress(gid: number, ticket: number, reply: number, value: unknown): void {
+    if (reply === 0) {
+      this.#options.onProgress(gid, ticket, value);
+      return;
+    }
+    const message: ProgressMessage = { progress: gid, ticket, reply, value };
+    try {
+      this.#parcelPorts[reply - 1]?.postMessage(message);
+    } catch {
+      // It cloned once on its way here; a port closed meanwhile has nobody left to tell.
+    }
+  }
+
   #start(index: number, creating: boolean): void {
     const { layout, buffer, parcels } = this.#options;
     const control = new MessageChannel();
@@ -195,6 +220,7 @@ export class WorkerPool {
       buffer,
       layout,
       spill: this.#options.spills[index],
+      runtime: this.#options.runtime,
       index,
       generation: this.generation(index),
       gidCounter: this.#options.gidCounter,
@@ -219,7 +245,8 @@ export class WorkerPool {
       return;
     }
     let alive = true;
-    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort, progress: deliverProgress });
+    serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort, progress: (gid, ticket, reply, value) => this.#progress(gid, ticket, reply, value), spans: this.#options.onSpans });
+    this.#parcelPorts[index] = parcelChannel.port1;
     worker.on('message', (message) => {
       if (message !== WORKER_READY || this.#workers[index] !== worker) return;
       this.#started[index] = true;

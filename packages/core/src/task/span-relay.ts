@@ -1,0 +1,69 @@
+/**
+ * A worker's side of the spans of the tasks it starts (nested tasks). The OpenTelemetry SDK an
+ * application registers lives on its main thread, and a worker usually has none; so when the main
+ * thread makes spans (it sets Header.RELAY_SPANS), a worker reports each nested task it traced
+ * once that task settles, and the main thread makes its span from the report, with the times it
+ * carries (dispatch/relayed-spans.ts in @routine/runtime). Reports go in batches on the worker's
+ * parcel port: one message per burst, not per task.
+ */
+import { Header } from '../memory/layout.js';
+
+/** What a worker reports of one nested task it traced. Times are monotonicMs() (@routine/stats). */
+export interface RelayedSpan {
+  gid: number;
+  parentGid: number;
+  /**
+   * The worker that reports the parent task's span, when that task was started in a worker too
+   * (its span is made from its own report); -1 otherwise.
+   */
+  parentReporter: number;
+  traceId: string;
+  /** The nearest span made on the main thread: the parent when parentReporter is -1, else the fallback. */
+  parentSpanId: string;
+  name: string | undefined;
+  /** The worker that ran it; -1 when it never started. */
+  worker: number;
+  submittedMs: number;
+  ranFrom: number;
+  ranTo: number;
+  settledMs: number;
+  outcome: string;
+  error?: { name: string; message: string; stack?: string };
+}
+
+/** Reports held before a batch goes at once, without waiting for the thread to pause. */
+const MAX_BATCH = 256;
+
+let sink: ((spans: RelayedSpan[]) => void) | undefined;
+let header: Int32Array | undefined;
+let batch: RelayedSpan[] = [];
+let flushQueued = false;
+
+/** Worker, at boot: where reports go, and the runtime's header, which says whether to make them. */
+export function setSpanSink(send: (spans: RelayedSpan[]) => void, i32: Int32Array): void {
+  sink = send;
+  header = i32;
+}
+
+/** Whether this thread should report its nested tasks: it is a worker, and its main thread makes spans. */
+export function relayingSpans(): boolean {
+  return header !== undefined && Atomics.load(header, Header.RELAY_SPANS) === 1;
+}
+
+export function relaySpan(span: RelayedSpan): void {
+  batch.push(span);
+  if (batch.length >= MAX_BATCH) flushSpans();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushSpans);
+  }
+}
+
+/** Sends what is held now; the worker also calls it before it parks, when no microtask would run. */
+export function flushSpans(): void {
+  flushQueued = false;
+  if (batch.length === 0 || !sink) return;
+  const spans = batch;
+  batch = [];
+  sink(spans);
+}

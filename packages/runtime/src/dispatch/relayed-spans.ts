@@ -1,0 +1,89 @@
+/**
+ * The main thread's side of the spans of nested tasks (core's span-relay.ts): each report becomes a
+ * span with the times it carries, a child of its parent task's span.
+ *
+ * A task started on the main thread has its span already, and its trace names it, so a report
+ * whose parent is such a task is parented from the trace it carries. A report whose parent is a
+ * nested task itself needs that task's span, made from a report of its own, which usually comes
+ * later (a parent settles after the children it awaits) and from another worker. So such a report
+ * waits for its parent's; the span ids of the spans made are kept for children that report later.
+ *
+ * A parent's report can fail to come (the worker that would send it died, the runtime closed):
+ * waiting reports are bounded (MAX_WAITING, oldest first) and given up at a crash and at close; a
+ * report given up becomes a span all the same, parented to the nearest span its trace names.
+ */
+import { otelApi, type OtelApi, type RelayedSpan } from '@routine/core';
+import { describeRun, endTaskSpan, parentContext, startTaskSpan } from './span-shape.js';
+import { makingSpans } from './task-tracing.js';
+
+/** Reports waiting for their parent's, across every parent. */
+const MAX_WAITING = 10_000;
+/** Span ids of spans made from reports, kept for children that report after their parent did. */
+const MAX_MADE = 10_000;
+
+interface Waiting {
+  span: RelayedSpan;
+  runtime: string;
+}
+
+/** Reports by the gid of the parent they wait for, in arrival order (a Map keeps it). */
+const waiting = new Map<number, Waiting[]>();
+let waitingCount = 0;
+/** gid of a task whose span was made from a report -> that span's id. */
+const made = new Map<number, string>();
+
+/** A worker of runtime `runtime` reported these nested tasks. */
+export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string): void {
+  const api = makingSpans() ? otelApi() : null;
+  if (!api) return;
+  for (const span of spans) {
+    if (span.parentReporter < 0) {
+      make(api, span, runtime, span.parentSpanId);
+      continue;
+    }
+    const parent = made.get(span.parentGid);
+    if (parent) make(api, span, runtime, parent);
+    else wait(api, { span, runtime });
+  }
+}
+
+/**
+ * Makes now the spans waiting for a report that worker `worker` of `runtime` would have sent (it
+ * died), or, without `worker`, for any of that runtime's (it closed).
+ */
+export function giveUpWaitingSpans(runtime: string, worker?: number): void {
+  if (waitingCount === 0) return;
+  const api = otelApi();
+  for (const [parentGid, list] of [...waiting]) {
+    const { span } = list[0]; // its siblings wait for the same parent, reported by the same worker
+    if (list[0].runtime === runtime && (worker === undefined || span.parentReporter === worker)) giveUp(api, parentGid);
+  }
+}
+
+function wait(api: OtelApi, report: Waiting): void {
+  let list = waiting.get(report.span.parentGid);
+  if (!list) waiting.set(report.span.parentGid, (list = []));
+  list.push(report);
+  if (++waitingCount > MAX_WAITING) giveUp(api, waiting.keys().next().value!);
+}
+
+function giveUp(api: OtelApi | null, parentGid: number): void {
+  const list = waiting.get(parentGid)!;
+  waiting.delete(parentGid);
+  waitingCount -= list.length;
+  if (api) for (const { span, runtime } of list) make(api, span, runtime, span.parentSpanId);
+}
+
+function make(api: OtelApi, report: RelayedSpan, runtime: string, parentSpanId: string): void {
+  const span = startTaskSpan(api, report.name, runtime, parentContext(api, report.traceId, parentSpanId, true), report.submittedMs);
+  describeRun(span, report);
+  endTaskSpan(span, report.outcome, report.error, report.settledMs);
+  const { spanId } = span.spanContext();
+  made.set(report.gid, spanId);
+  if (made.size > MAX_MADE) made.delete(made.keys().next().value!);
+  const children = waiting.get(report.gid);
+  if (!children) return;
+  waiting.delete(report.gid);
+  waitingCount -= children.length;
+  for (const child of children) make(api, child.span, child.runtime, spanId);
+}
