@@ -111,7 +111,7 @@ describe('routine map', () => {
     expect(missing.stderr).toMatch(/cannot read input \/no\/such\/file.jsonl: no such file/);
     const noExport = await routine(['map', TASK, '--export', 'nope']);
     expect(noExport.code).toBe(2);
-    expect(noExport.stderr).toMatch(/has no function export 'nope'\. Its function exports: default, echo, flaky, measure, slow, spin, unwritable; pick one with --export <name>/);
+    expect(noExport.stderr).toMatch(/has no function export 'nope'\. Its function exports: default, echo, flaky, longRecord, measure, slow, spin, unwritable; pick one with --export <name>/);
     const badWorkers = await routine(['map', TASK, '--workers', '0']);
     expect(badWorkers.stderr).toMatch(/--workers needs a whole number >= 1, got '0'/);
     expect(badWorkers.stderr).toMatch(/usage: routine map/);

@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, Progress } from '../packages/cli/dist/progress.js';
+import { formatDuration, fractionOf, Progress } from '../packages/cli/dist/progress.js';
+import { BIN, jsonl } from './fixtures/cli-run.js';
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = [];
@@ -24,6 +29,46 @@ describe("routine map's progress line", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     progress.clear();
     expect(writes).toEqual([]);
+  });
+
+  it('counts the part of each record in flight its task says is done, and shows how far along they are', async () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = new Progress(() => ({ done: 1, failed: 0, total: 4, partial: [0.5, 0.25] }), stream);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    progress.clear();
+    // (1 + 0.5 + 0.25) of 4 records: 44%.
+    expect(writes.find((text) => text.includes('record'))).toMatch(/\] {2}44% {2}1 record {2}[\d,]+\/s {2}2 in flight at 37% {2}ETA/);
+  });
+
+  it('reads a progress value as a percent or a { done, of } count', () => {
+    expect(fractionOf(40)).toBe(0.4);
+    expect(fractionOf(250)).toBe(1);
+    expect(fractionOf({ done: 3, of: 4 })).toBe(0.75);
+    expect(fractionOf({ done: 1, total: 8 })).toBe(0.125);
+    for (const nothing of ['half', null, { done: 1 }, { done: 1, of: 0 }, Number.NaN, { done: Number.NaN, of: 2 }]) expect(fractionOf(nothing)).toBeUndefined();
+  });
+
+  it('moves with the progress long records report, on a real terminal', async () => {
+    if (!existsSync('/usr/bin/script')) throw new Error('this test needs util-linux script(1) for a pseudo-terminal');
+    const dir = mkdtempSync(join(tmpdir(), 'routine-progress-'));
+    const input = join(dir, 'long.jsonl');
+    const out = join(dir, 'out.jsonl');
+    writeFileSync(input, jsonl([{ id: 1 }, { id: 2 }]));
+    const task = new URL('./fixtures/cli-task.mjs', import.meta.url).pathname;
+    // stderr is the pseudo-terminal script(1) makes; stdout goes to a file.
+    const command = `${process.execPath} ${BIN} map ${task} ${input} --export longRecord --workers 2 > ${out}`;
+    const screen = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`routine map did not finish within 30 s:\n${text}`))), 30_000);
+      child.stdout.on('data', (chunk) => (text += chunk));
+      child.on('close', (code) => (clearTimeout(timer), code === 0 ? resolve(text) : reject(new Error(`exit ${code}:\n${text}`))));
+    });
+    expect(readFileSync(out, 'utf8')).toBe(jsonl([{ id: 1 }, { id: 2 }]));
+    // Both records in flight, partway: the percent moves before either is done.
+    const partway = [...screen.matchAll(/(\d+)%  0 records .* 2 in flight at (\d+)%/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(partway.length).toBeGreaterThan(0);
+    expect(partway.some(([total, along]) => total > 0 && total < 100 && along > 0)).toBe(true);
   });
 
   it('formats durations as m:ss or h:mm:ss', () => {

@@ -14,10 +14,18 @@ export interface AttemptOptions {
 
 export type Attempted = { ok: true; value: unknown } | { ok: false; message: string };
 
-export async function attempt(runtime: MapRuntime, fn: TaskFn<[record: unknown]>, record: unknown, options: AttemptOptions): Promise<Attempted> {
+/** `onProgress` hears what each attempt reports with current().progress(). */
+export async function attempt(
+  runtime: MapRuntime,
+  fn: TaskFn<[record: unknown]>,
+  record: unknown,
+  options: AttemptOptions,
+  onProgress: (value: unknown) => void,
+): Promise<Attempted> {
   const { timeoutMs, retries } = options;
   for (let tries = 1; ; tries++) {
     const task = timeoutMs === undefined ? runtime.go(fn, record) : runtime.timeout(timeoutMs, fn, record);
+    task.onProgress(onProgress);
     const result = await task.result();
     if (result.ok) return result;
     if (tries > retries) {

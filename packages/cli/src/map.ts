@@ -20,7 +20,7 @@ import { describe } from './describe.js';
 import { errorRecord, parseRecord, resultLine } from './json-lines.js';
 import { openInput } from './lines.js';
 import { Output } from './output.js';
-import { Progress } from './progress.js';
+import { fractionOf, Progress } from './progress.js';
 import { summary } from './summary.js';
 import { loadTaskModule } from './task-module.js';
 
@@ -61,10 +61,13 @@ export async function runMap(args: MapArgs): Promise<number> {
   let inFlight = 0;
   let settled: (() => void) | undefined;
 
+  /** How far along each record in flight says it is (0 to 1), for those that report progress. */
+  const partial = new Map<Entry, number>();
   const progress = new Progress(() => ({
     done: records,
     failed,
     total: input.estimatedLines(),
+    partial: [...partial.values()],
   }));
   const fail = (line: number, message: string): void => {
     failed++;
@@ -142,9 +145,14 @@ export async function runMap(args: MapArgs): Promise<number> {
         inFlight++;
         const done = (outcome: Attempted): void => {
           inFlight--;
+          partial.delete(entry);
           settle(entry, outcome);
         };
-        void attempt(runtime, fn, record.value, args).then(done, (error: Error) => done({ ok: false, message: describe(error) }));
+        const reported = (value: unknown): void => {
+          const fraction = fractionOf(value);
+          if (fraction !== undefined && entry.outcome === undefined) partial.set(entry, fraction);
+        };
+        void attempt(runtime, fn, record.value, args, reported).then(done, (error: Error) => done({ ok: false, message: describe(error) }));
       }
       while (inFlight >= window || waiting.length >= window) {
         await resultReady();

@@ -3,6 +3,9 @@
  * a few times a second on stderr. Off when stderr is not a terminal, so piped runs stay quiet.
  * Percent and ETA follow records done against the records expected in all: reading runs ahead of
  * the work (by up to a whole chunk), so bytes read would show a small input done from the start.
+ * Records in flight whose tasks report progress (current().progress()) count for the part they
+ * say is done, and the line says how many there are and how far along they are on average: with
+ * long records, that is what moves.
  */
 const REDRAW_MS = 200;
 const BAR = 24;
@@ -15,7 +18,7 @@ export class Progress {
   #shown = false;
 
   constructor(
-    readonly status: () => { done: number; failed: number; total: number | undefined },
+    readonly status: () => { done: number; failed: number; total: number | undefined; partial?: readonly number[] },
     stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.#stream = stream;
@@ -31,11 +34,13 @@ export class Progress {
   }
 
   #draw(): void {
-    const { done, failed, total } = this.status();
-    const fraction = total === undefined || total === 0 ? undefined : Math.min(1, done / total);
+    const { done, failed, total, partial = [] } = this.status();
+    const along = partial.reduce((sum, part) => sum + part, 0);
+    const fraction = total === undefined || total === 0 ? undefined : Math.min(1, (done + along) / total);
     const seconds = (performance.now() - this.#started) / 1000;
     const rate = done / Math.max(seconds, 1e-3);
     let text = `${plural(done, 'record')}  ${formatCount(Math.round(rate))}/s`;
+    if (partial.length > 0) text += `  ${formatCount(partial.length)} in flight at ${Math.floor((along / partial.length) * 100)}%`;
     if (failed > 0) text += `  ${formatCount(failed)} failed`;
     if (fraction !== undefined && fraction > 0) {
       const filled = Math.min(BAR, Math.round(fraction * BAR));
@@ -45,6 +50,24 @@ export class Progress {
     this.#stream.write(`\r\x1b[K${text}`);
     this.#shown = true;
   }
+}
+
+/**
+ * How far along a task's progress value says it is, 0 to 1: a number is a percent (0-100, as
+ * BullMQ jobs report it), an object `{ done, of }` (or `{ done, total }`) a count. Anything else
+ * says nothing the line can show.
+ */
+export function fractionOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? clamp(value / 100) : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  const { done, of, total } = value as { done?: unknown; of?: unknown; total?: unknown };
+  const whole = of ?? total;
+  if (typeof done !== 'number' || typeof whole !== 'number' || !(whole > 0)) return undefined;
+  return Number.isFinite(done) ? clamp(done / whole) : undefined;
+}
+
+function clamp(fraction: number): number {
+  return Math.min(1, Math.max(0, fraction));
 }
 
 export function formatCount(n: number): string {
