@@ -69,6 +69,14 @@ describe('a cluster of two worker processes', () => {
     expect(lines(file)).toEqual(['1']);
   });
 
+  test("a task's progress reaches its caller's handle through the job, every value before the outcome", async () => {
+    const task = cluster.go(t.steps, 6);
+    const seen: unknown[] = [];
+    for await (const value of task.progress()) seen.push(value);
+    expect(seen).toEqual(Array.from({ length: 6 }, (_, i) => ({ done: i + 1, of: 6 })));
+    expect(await task).toBe(6);
+  });
+
   test('an error arrives with its class name, message, stack, fields and gid', async () => {
     const task = cluster.go(t.reject, 'no @ in the address');
     const { ok, error } = (await task.result()) as { ok: false; error: Error & { gid: number; field: string } };

@@ -9,7 +9,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  CancelledError, currentContext, GidSource, got, InvalidArgumentError, reportUnobserved, type Result, routineLogger,
+  CancelledError, currentContext, GidSource, got, InvalidArgumentError, receiveProgress, reportUnobserved, type Result, routineLogger,
   RuntimeClosedError, type SubmitOptions, type Submitter, type Task, type TaskFn, TaskHandle, TimeoutError, tracePassedOn,
   UnobservedReporter, useNodeGids, writeRootTrace,
 } from '@routine/core';
@@ -107,6 +107,9 @@ export class ClusterRuntime implements Submitter {
       const runtime = new ClusterRuntime(options, redis, queue, claim);
       runtime.#replies = await Replies.open(redis, eventsRedis, queue, {
         settleJob: (jobId, outcome) => runtime.#settleJob(jobId, outcome),
+        progressJob: (jobId, value) => {
+          for (const { handle } of runtime.#pending.get(jobId)?.waiters ?? []) receiveProgress(handle, handle.gid, value);
+        },
         stragglers: (before, limit) => runtime.#stragglers(before, limit),
       }, SWEEP_MS);
       return runtime;

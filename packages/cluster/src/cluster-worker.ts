@@ -187,9 +187,13 @@ async function runJob(runtime: Runtime, code: CodeCache, job: Job, limit: number
     const fn = code.functionOf(data);
     const args = decode(data.args) as unknown[];
     const trace = readTrace(Int32Array.from(data.trace.slice(0, 6)), 0, data.trace[6] === 1, undefined);
-    const result = await runtime.submit(fn, args, {
-      gid, lineage: { parentGid: data.parentGid, trace }, timeoutMs, name: data.name, signal,
-    }).result();
+    const task = runtime.submit(fn, args, { gid, lineage: { parentGid: data.parentGid, trace }, timeoutMs, name: data.name, signal });
+    // Progress becomes the job's (BullMQ's own progress events); each is in Redis before the job
+    // completes, so its caller hears every value before the outcome.
+    const progressed: Promise<unknown>[] = [];
+    task.onProgress((value) => progressed.push(job.updateProgress(value as object).catch(() => undefined)));
+    const result = await task.result();
+    await Promise.all(progressed);
     if (!result.ok) throw result.error;
     return encode(result.value, limit, `the result of task ${describeRef(data)}`);
   } catch (error) {

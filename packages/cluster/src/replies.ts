@@ -19,6 +19,8 @@ const SWEEP_BATCH = 256;
 export interface ReplySink {
   /** Settles the tasks waiting on job `jobId`; ignored for a job no task waits on. */
   settleJob(jobId: string, outcome: Result<unknown>): void;
+  /** Job `jobId`'s task reported progress (its worker passed it to job.updateProgress). */
+  progressJob(jobId: string, value: unknown): void;
   /** Jobs pending since before `before` (epoch ms), oldest first, at most `limit`. */
   stragglers(before: number, limit: number): string[];
 }
@@ -40,6 +42,7 @@ export class Replies {
     this.#sweepMs = sweepMs;
     events.on('completed', ({ jobId, returnvalue }) => sink.settleJob(jobId, outcomeOf(returnvalue)));
     events.on('failed', ({ jobId, failedReason }) => sink.settleJob(jobId, { ok: false, error: failure(failedReason) }));
+    events.on('progress', ({ jobId, data }) => sink.progressJob(jobId, data));
     events.on('error', () => {}); // reconnects on its own; the runtime watches the connection
     this.#timer = setInterval(() => void this.sweep(), sweepMs).unref();
   }

@@ -42,7 +42,7 @@ export { BrokenCircuitError, CancelledError, ChannelClosedError, CodeTableFullEr
 export { checkHandler, type ErrorHandler, type PanicHandler, reportPanic, reportUnobserved, setErrorHandler, setPanicHandler } from './task/handlers.js';
 export { type AfterRoutine, type BeforeRoutine, addAfterRoutine, addBeforeRoutine, hasAfterHooks, hasBeforeHooks, removeAfterRoutine, removeBeforeRoutine, runAfter, runBefore } from './task/hooks.js';
 export { type Result } from './task/result.js';
-export { type ProgressListener, setProgressSink } from './task/progress.js';
+export { type ProgressListener, receiveProgress, setProgressSink } from './task/progress.js';
 export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger } from './task/routine-logger.js';
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { fromHex, type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
