@@ -124,6 +124,17 @@ describe('OpenTelemetry spans and diagnostics_channel', () => {
     expect(spanOf(late.gid)).toMatchObject({ attributes: { 'routine.outcome': 'timeout' } });
   });
 
+  it('keeps accepting tasks when the provider is unregistered, and traces again once one is back', async () => {
+    trace.disable();
+    const done = await Promise.all(Array.from({ length: 600 }, (_, i) => rt.go((x: number) => x + 1, i)));
+    expect(done).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    await Promise.all(Array.from({ length: 600 }, (_, i) => rt.go((x: number) => x, i)));
+    const task = rt.go(fixture.describe);
+    await task;
+    await spansOf(task.gid);
+  });
+
   it('publishes task start and end on diagnostics_channel', async () => {
     const starts: { gid: number; runtime: string; name?: string; traceId: string }[] = [];
     const ends: { gid: number; ok: boolean; error?: Error; durationMs: number }[] = [];

@@ -45,9 +45,12 @@ describe('task progress', () => {
       const later: unknown[] = [];
       task.onProgress((value) => later.push(value));
       expect(later).toEqual([]);
-      // Past the bound, the latest are kept.
+      // Past the bound, the latest are kept. A second task's value, heard on the same worker's
+      // port, comes after all of the first one's: then they have all arrived, unheard.
       const many = rt.go(progress.syncSteps, 1100, 1);
       await many;
+      const marker = rt.go(progress.syncSteps, 1, 1);
+      for await (const value of marker.progress()) expect(value).toBe(0);
       const kept: unknown[] = [];
       for await (const value of many.progress()) kept.push(value);
       expect(kept).toEqual(Array.from({ length: 1024 }, (_, i) => i + 76));
@@ -99,6 +102,38 @@ describe('task progress', () => {
       waiting.cancel();
       expect(await values.next()).toEqual({ done: true, value: undefined });
       await blocker.result();
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('ends the progress of a task that timed out while it ran on, and of group members looked at just as their task settled', async () => {
+    const rt = createRuntime({ workers: 2 });
+    const ended = async (values: AsyncIterator<unknown>): Promise<unknown[]> => {
+      const seen: unknown[] = [];
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const next = await Promise.race([values.next(), new Promise<'hung'>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()), 'hung'))]);
+        if (next === 'hung') throw new Error('the progress iterator did not end within 10 s');
+        if (next.done) return seen;
+        seen.push(next.value);
+      }
+    };
+    try {
+      // Settled by its deadline while it goes on reporting until its worker is stopped.
+      const late = rt.timeout(40, progress.busyReport, 300);
+      expect((await late.result()).ok).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await ended(late.progress());
+      // A member asked for its progress between its task's settling and its own.
+      for (let i = 0; i < 20; i++) {
+        const g = rt.group({ limit: 2 });
+        const before = rt.go(progress.quiet, 20);
+        const member = g.go(progress.quiet, 20);
+        const looked = before.then(() => ended(member.progress()));
+        expect(await looked).toEqual([]);
+        await g.wait();
+      }
     } finally {
       await rt.close();
     }

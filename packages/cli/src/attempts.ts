@@ -14,7 +14,10 @@ export interface AttemptOptions {
 
 export type Attempted = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** `onProgress` hears what each attempt reports with current().progress(). */
+/**
+ * `onProgress` hears what the attempt under way reports with current().progress(): an earlier
+ * attempt's late values are not passed on, and a new attempt starts again from 0.
+ */
 export async function attempt(
   runtime: MapRuntime,
   fn: TaskFn<[record: unknown]>,
@@ -23,9 +26,12 @@ export async function attempt(
   onProgress: (value: unknown) => void,
 ): Promise<Attempted> {
   const { timeoutMs, retries } = options;
+  let current = 0;
   for (let tries = 1; ; tries++) {
+    if (tries > 1) onProgress(0);
     const task = timeoutMs === undefined ? runtime.go(fn, record) : runtime.timeout(timeoutMs, fn, record);
-    task.onProgress(onProgress);
+    const attempt = ++current;
+    task.onProgress((value) => attempt === current && onProgress(value));
     const result = await task.result();
     if (result.ok) return result;
     if (tries > retries) {

@@ -61,13 +61,17 @@ export async function runMap(args: MapArgs): Promise<number> {
   let inFlight = 0;
   let settled: (() => void) | undefined;
 
-  /** How far along each record in flight says it is (0 to 1), for those that report progress. */
+  /**
+   * How far along each record not yet written says it is (0 to 1), for those that report progress:
+   * a finished record counts whole until its line is written (in input order, it may wait).
+   */
   const partial = new Map<Entry, number>();
   const progress = new Progress(() => ({
     done: records,
     failed,
     total: input.estimatedLines(),
-    partial: [...partial.values()],
+    partial: [...partial].filter(([entry]) => entry.outcome === undefined).map(([, fraction]) => fraction),
+    finished: [...partial.keys()].filter((entry) => entry.outcome !== undefined).length,
   }));
   const fail = (line: number, message: string): void => {
     failed++;
@@ -113,7 +117,9 @@ export async function runMap(args: MapArgs): Promise<number> {
   };
 
   /** The output line for a settled entry, if it has one; failures are reported as they pass. */
-  const lineFor = ({ line, outcome }: Entry): string | undefined => {
+  const lineFor = (entry: Entry): string | undefined => {
+    const { line, outcome } = entry;
+    partial.delete(entry);
     if (outcome === 'blank') return errorRecord(line, 'blank line');
     records++;
     const written = outcome!.ok ? resultLine(outcome!.value) : outcome!;
@@ -145,7 +151,7 @@ export async function runMap(args: MapArgs): Promise<number> {
         inFlight++;
         const done = (outcome: Attempted): void => {
           inFlight--;
-          partial.delete(entry);
+          if (partial.has(entry)) partial.set(entry, 1);
           settle(entry, outcome);
         };
         const reported = (value: unknown): void => {

@@ -18,7 +18,11 @@ export class Progress {
   #shown = false;
 
   constructor(
-    readonly status: () => { done: number; failed: number; total: number | undefined; partial?: readonly number[] },
+    /**
+     * `partial`: how far along each record in flight that reports progress is (0 to 1);
+     * `finished`: records that reported progress, done but not yet written (each counts whole).
+     */
+    readonly status: () => { done: number; failed: number; total: number | undefined; partial?: readonly number[]; finished?: number },
     stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.#stream = stream;
@@ -34,9 +38,9 @@ export class Progress {
   }
 
   #draw(): void {
-    const { done, failed, total, partial = [] } = this.status();
+    const { done, failed, total, partial = [], finished = 0 } = this.status();
     const along = partial.reduce((sum, part) => sum + part, 0);
-    const fraction = total === undefined || total === 0 ? undefined : Math.min(1, (done + along) / total);
+    const fraction = total === undefined || total === 0 ? undefined : Math.min(1, (done + finished + along) / total);
     const seconds = (performance.now() - this.#started) / 1000;
     const rate = done / Math.max(seconds, 1e-3);
     let text = `${plural(done, 'record')}  ${formatCount(Math.round(rate))}/s`;

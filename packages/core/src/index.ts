@@ -12,7 +12,7 @@ export { type CompletionWriter, NOT_RUN, writeCompletion } from './endpoint/comp
 export { type Connection, connect } from './endpoint/connect.js';
 export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
 export { type Submitter } from './endpoint/submitter.js';
-export { type Task, TaskHandle } from './endpoint/task-handle.js';
+export { type Ran, type Task, TaskHandle } from './endpoint/task-handle.js';
 export { fromWire, toWire, type WireError } from './endpoint/wire-error.js';
 export { setWorkerEndpoint, workerEndpoint, workerRuntimeName } from './endpoint/worker-endpoint.js';
 export { type Arena } from './memory/arena.js';
@@ -24,7 +24,7 @@ export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunStat
 export {
   arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
   markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,
-  batchOf, relayedSpanOf, sampledOf, setClaimState, timedOf, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
+  batchOf, relayedSpanOf, sampledOf, setClaimState, SubmitFlag, timedOf, setStartedMs, SLOT_INTS, startedMsOf, submittedMsOf, ticketOf, tokenWord, traceAt,
 } from './memory/slot.js';
 export { Ring } from './memory/ring.js';
 export { SafePoint, Safety, freeze, thaw } from './memory/safety.js';
@@ -47,7 +47,7 @@ export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { fromHex, type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
-export { flushSpans, type RelayedSpan, relayingSpans, relaySpan, setSpanSink } from './task/span-relay.js';
+export { flushSpans, parentReporterOf, type RelayedSpan, relayingSpans, relaySpan, reporterId, setParentReporter, setSpanSink } from './task/span-relay.js';
 export { type OtelApi, type OtelSpan, otelApi, type SpanContext } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';
 export { type UnobservedReport, UnobservedReporter } from './endpoint/unobserved.js';

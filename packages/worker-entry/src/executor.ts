@@ -27,7 +27,7 @@ import {
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, batchOf, runBatch, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget, timedOf, NOT_RUN, flushSpans, relayedSpanOf,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget, timedOf, NOT_RUN, flushSpans, relayedSpanOf, reporterId,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { BellWatch } from './bell-watch.js';
@@ -139,6 +139,8 @@ export class Executor {
   async run(): Promise<void> {
     for (;;) {
       const worked = this.#pump();
+      // A worker kept busy never gets to the microtask that would send the spans it holds.
+      flushSpans();
       if (this.#stopped() && this.#idle()) return;
       if (worked) {
         if (this.#inFlightAsync > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -383,7 +385,7 @@ export class Executor {
       parentGid: parentGidOf(f64, entry),
       trace,
       name: nameId < 0 ? undefined : this.#code.name(nameId),
-      spanReporter: relayedSpanOf(i32, entry) ? replyOf(i32, entry) - 1 : -1,
+      spanReporter: relayedSpanOf(i32, entry) ? reporterId(replyOf(i32, entry) - 1, replyGenerationOf(i32, entry)) : -1,
       ticket: ticketOf(i32, entry),
       reply: replyOf(i32, entry),
       progressSent: 0,

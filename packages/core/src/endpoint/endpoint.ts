@@ -19,7 +19,7 @@ import type { CodeTable } from '../memory/code-table.js';
 import { CodeIds } from './code-ids.js';
 import { decode, Encoder, NEEDS_PORT, spillViews, UncloneableValue } from '../codec/codec.js';
 import { currentContext, tracePassedOn } from '../task/context.js';
-import { receiveProgress } from '../task/progress.js';
+import { expectProgress, receiveProgress } from '../task/progress.js';
 import {
   CancelledError, QueueFullError, RuntimeClosedError, SerializationError, TimeoutError,
   WorkerCrashError,
@@ -28,7 +28,7 @@ import type { GidSource } from '../memory/gid.js';
 import { hasAfterHooks, runAfter, runBefore } from '../task/hooks.js';
 import {
   arenaBlockOf, gidOf, INLINE_BYTES, inlineAt, Outcome, outcomeOf, progressSentOf, ranFromOf, ranOnOf, ranToOf, Placement, placementOf, replyGenerationOf, ticketOf,
-  tokenWord, writeSubmission,
+  SubmitFlag, tokenWord, writeSubmission,
 } from '../memory/slot.js';
 import { argsKey, resultKey, type ParcelClient, valuesOf } from '../control/parcels.js';
 import type { Ring } from '../memory/ring.js';
@@ -84,11 +84,8 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** A gid taken earlier with reserveGid(), for a handle that had to exist before its task. */
   gid?: number;
-  /**
-   * That handle: the parent gid and trace it recorded when it was made (see deferredHandle), and
-   * the worker reporting that parent's span, if it is relayed (task/span-relay.ts).
-   */
-  lineage?: { parentGid: number; trace: Trace | undefined; parentReporter?: number };
+  /** That handle: the parent gid and trace it recorded when it was made (see deferredHandle). */
+  lineage?: { parentGid: number; trace: Trace | undefined };
   /** Rejects with TimeoutError after this long; a task still running then is stopped. */
   timeoutMs?: number;
   /** The arguments are `[items, first]`: the worker runs fn(item, first + i) on each (map()). */
@@ -98,9 +95,9 @@ export interface SubmitOptions {
    * @routine/runtime); the endpoint itself ignores it.
    */
   priority?: number;
-  /** The completion should say where and when the task ran (TaskHandle.ranOn): it is traced. */
+  /** The completion should say where and when the task ran (TaskHandle.ran): it is traced. */
   timed?: boolean;
-  /** Its span is made on the main thread from this worker's report (see TaskHandle.relayedSpan). */
+  /** Its span is made on the main thread from this worker's report (task/span-relay.ts). */
   relayedSpan?: boolean;
 }
 
@@ -224,9 +221,9 @@ export class Endpoint {
     task.placement = placement;
     task.size = size;
     if (options?.name !== undefined) task.nameId = this.#code.nameIdOf(options.name);
-    if (options?.batch) task.batch = true;
-    if (options?.timed) task.timed = true;
-    if (options?.relayedSpan) task.relayedSpan = true;
+    if (options?.batch) task.flags |= SubmitFlag.batch;
+    if (options?.timed) task.flags |= SubmitFlag.timed;
+    if (options?.relayedSpan) task.flags |= SubmitFlag.relayedSpan;
     this.#track(task);
     this.#parts.counters.bump(Counter.launched);
     if (this.#credits.tryEnter()) {
@@ -511,12 +508,8 @@ export class Endpoint {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
-    task.progressSent = progressed;
-    if (ranOn >= 0) {
-      task.ranOn = ranOn;
-      task.ranFrom = ranFrom;
-      task.ranTo = ranTo;
-    }
+    if (progressed > 0) expectProgress(task, progressed);
+    if (ranOn >= 0) task.ran = { worker: ranOn, from: ranFrom, to: ranTo };
     if (task.timer) clearDelay(task.timer);
     this.#credits.leave(); // its credit comes back, and the next waiter may take it
     if (task.settled) return; // cancelled or timed out already; this completion gave its credit back

@@ -9,7 +9,7 @@ import type { Result } from '../task/result.js';
 import type { Trace } from '../task/trace-id.js';
 import type { Delay } from '../sync/delay.js';
 import type { Suspect } from './unobserved.js';
-import { listenProgress, progressOf, progressSettled, type ProgressListener, type ProgressState } from '../task/progress.js';
+import { listenProgress, progressOf, progressSettled, type ProgressListener } from '../task/progress.js';
 
 export interface Task<R> extends PromiseLike<R> {
   /** Unique in the process, also for tasks started inside workers. */
@@ -31,6 +31,14 @@ export interface Task<R> extends PromiseLike<R> {
   onProgress(listener: ProgressListener): () => void;
   /** The task's progress values as they come, ending once it has settled. */
   progress(): AsyncIterableIterator<unknown>;
+}
+
+/** Where and when a timed task ran (its completion says, slot.ts). */
+export interface Ran {
+  worker: number;
+  /** monotonicMs() when its function was called, and when it returned or its promise settled. */
+  from: number;
+  to: number;
 }
 
 const PENDING = 0;
@@ -65,24 +73,12 @@ export class TaskHandle<R> implements Task<R> {
   detached: Detached | undefined = undefined;
   /** Code-table id of the task's name, or -1. */
   nameId = -1;
-  /** Its arguments are a map() chunk, run item by item (task/batch.ts). */
-  batch = false;
-  /** Its completion says where and when it ran: ranOn, ranFrom, ranTo (for its span). */
-  timed = false;
-  /** Its span is made on the main thread from this thread's report (a worker's, task-tracing.ts). */
-  relayedSpan = false;
-  /** A deferred handle's: the worker reporting the span of the task it was made in, or -1 (see lineage in SubmitOptions). */
-  parentReporter = -1;
-  /** Once settled, for a timed task: the worker that ran it (-1: it never started), and monotonicMs() from and to. */
-  ranOn = -1;
-  ranFrom = 0;
-  ranTo = 0;
+  /** SubmitFlag bits: a map() chunk, a timed task, one whose span a worker reports. */
+  flags = 0;
+  /** Once settled, for a timed task that ran: where, and monotonicMs() from and to. */
+  ran: Ran | undefined = undefined;
   /** For a handle made before its task (a group member): the task, once started. */
   delegate: Task<unknown> | undefined = undefined;
-  /** Its progress, from the first value or listener (task/progress.ts). */
-  progressState: ProgressState | undefined = undefined;
-  /** How many progress values its task sent, as its completion says (0 until then). */
-  progressSent = 0;
   /** Set when it failed unobserved: observing it now takes back the report. */
   suspect: Suspect | undefined = undefined;
   #onSettled: (() => void)[] | undefined;
@@ -149,7 +145,7 @@ export class TaskHandle<R> implements Task<R> {
     this.#outcome = outcome;
     if (ok) this.#resolve?.(outcome as R);
     else this.#reject?.(outcome as Error);
-    progressSettled(this, this.progressSent);
+    progressSettled(this);
     if (this.#onSettled) for (const listener of this.#onSettled) listener();
     return true;
   }

@@ -70,6 +70,15 @@ const STOP_BIT = 1 << 4;
 const BATCH_BIT = 1 << 5;
 const TIMED_BIT = 1 << 6;
 const RELAYED_BIT = 1 << 7;
+/** What a submitter asks of a task beside its code and arguments, as FLAGS bits. */
+export const SubmitFlag = {
+  /** Its arguments are a map() chunk, run item by item (task/batch.ts). */
+  batch: BATCH_BIT,
+  /** Its completion must say where and when it ran (the submitter makes a span of it). */
+  timed: TIMED_BIT,
+  /** Its span is made on the main thread from the report of the worker that submitted it. */
+  relayedSpan: RELAYED_BIT,
+} as const;
 /** FLAGS >>> NAME_SHIFT is the task's name id in the code table plus one (0: no name). */
 const NAME_SHIFT = 8;
 
@@ -126,11 +135,8 @@ export interface Submission {
   readonly deadline: number;
   readonly submittedMs: number;
   readonly trace: Trace | undefined;
-  readonly batch: boolean;
-  /** Its completion must say where and when it ran (the submitter makes a span of it). */
-  readonly timed: boolean;
-  /** Its span is made on the main thread from the report of the worker that submitted it. */
-  readonly relayedSpan: boolean;
+  /** SubmitFlag bits. */
+  readonly flags: number;
 }
 
 /**
@@ -154,8 +160,7 @@ export function writeSubmission(
   if (trace) writeTrace(i32, at + TRACE, trace);
   else writeRootTrace(i32, at + TRACE, task.gid);
   i32[at + FLAGS] =
-    task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT) | (task.batch ? BATCH_BIT : 0) |
-    (task.timed ? TIMED_BIT : 0) | (task.relayedSpan ? RELAYED_BIT : 0);
+    task.placement | ((task.nameId + 1) << NAME_SHIFT) | (trace?.sampled === false ? 0 : SAMPLED_BIT) | task.flags;
   i32[at + REPLY] = reply;
   i32[at + REPLY_GEN] = generation;
   i32[at + TICKET] = task.ticket;

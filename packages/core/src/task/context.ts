@@ -22,7 +22,7 @@ export interface TaskContext {
   readonly parentGid: number;
   readonly trace: Trace;
   readonly name?: string;
-  /** The worker whose report the main thread makes this task's span from (task/span-relay.ts); -1 for none. */
+  /** The worker (a reporterId) whose report the main thread makes this task's span from (task/span-relay.ts); -1 for none. */
   readonly spanReporter: number;
   /** Its submitter's ticket and inbox (where its handle is), and the progress values it sent (progress.ts). */
   readonly ticket: number;

@@ -10,8 +10,8 @@
  * The handle keeps the values nobody has listened to yet (the latest MAX_BACKLOG of them) and
  * gives them to the first listener or iterator, even one that comes after the task settled.
  * Progress and the result take different ways, so the result may arrive before the last values:
- * the completion says how many values the task sent, and the handle stays reachable here
- * (`awaitingValues`) until they all came; an iterator ends right after the last one.
+ * the completion says how many values the task sent, and the task's state stays here (`states`)
+ * until they all came; an iterator ends right after the last one.
  */
 import { InvalidArgumentError, SerializationError } from './errors.js';
 
@@ -39,8 +39,7 @@ export interface Progressing {
   readonly gid: number;
   readonly settled: boolean;
   /** A handle made before its task (a group member): that task's handle, once started. */
-  readonly delegate: unknown;
-  progressState: ProgressState | undefined;
+  readonly delegate: object | undefined;
 }
 
 /** The task a progress value comes from, as a worker knows it (its claim entry's words). */
@@ -57,6 +56,15 @@ let sink: ((gid: number, ticket: number, reply: number, value: unknown) => void)
 
 /** The progress of tasks that may still receive values, by gid: from the first value or listener until it ends. */
 const states = new Map<number, ProgressState>();
+/** Each handle's progress, kept after it ended for a listener that comes late (no field on every handle). */
+const held = new WeakMap<object, ProgressState>();
+
+function open(task: Progressing): ProgressState {
+  const state = new ProgressState();
+  states.set(task.gid, state);
+  held.set(task, state);
+  return state;
+}
 
 /** Worker: where progress goes (the main thread, by port). */
 export function setProgressSink(send: (gid: number, ticket: number, reply: number, value: unknown) => void): void {
@@ -84,36 +92,40 @@ export function reportProgress(task: ProgressSource | undefined, value: unknown)
 export function receiveProgress(pending: Progressing | undefined, gid: number, value: unknown): void {
   let state = states.get(gid);
   if (!state) {
-    if (pending?.gid !== gid) return; // settled with nothing more expected (cancelled, timed out): dropped
-    state = pending.progressState = new ProgressState();
-    states.set(gid, state);
+    // Settled with nothing more awaited (cancelled, or timed out while it ran on): dropped.
+    if (pending?.gid !== gid || pending.settled) return;
+    state = open(pending);
   }
   state.received++;
-  if (state.listeners.size > 0) for (const listener of [...state.listeners]) listener(value);
-  else {
-    state.backlog.push(value);
-    if (state.backlog.length > MAX_BACKLOG) state.backlog.shift();
+  const last = state.expected >= 0 && state.received >= state.expected;
+  try {
+    if (state.listeners.size > 0) for (const listener of [...state.listeners]) listener(value);
+    else {
+      state.backlog.push(value);
+      if (state.backlog.length > MAX_BACKLOG) state.backlog.shift();
+    }
+  } finally {
+    if (last) end(gid, state); // even past a listener that threw: the iterators must still end
   }
-  if (state.expected >= 0 && state.received >= state.expected) end(gid, state);
+}
+
+/** Its completion says task `task` sent `sent` values (more than none): progress ends once they all came. */
+export function expectProgress(task: Progressing, sent: number): void {
+  (states.get(task.gid) ?? open(task)).expected = sent;
 }
 
 /**
- * `task` has settled, its task having sent `sent` values (0 when unknown: it never reported, or it
- * was settled here, cancelled or timed out, before its worker replied). Its progress ends now, or
- * once the last of those values has come. A handle whose task started behind it (a group member)
- * leaves this to that task's handle.
+ * `task` has settled: its progress ends now, or once the values its completion counted have come
+ * (expectProgress). With no count (it never reported, or it was settled here, cancelled or timed
+ * out, before its worker replied) nothing more is awaited. A handle whose task started behind it
+ * (a group member) leaves this to that task's handle.
  */
-export function progressSettled(task: Progressing, sent: number): void {
-  if (sent === 0 && states.size === 0) return;
-  if (task.delegate !== undefined) return;
-  let state = states.get(task.gid);
-  if (!state) {
-    if (sent === 0) return;
-    state = task.progressState = new ProgressState();
-    states.set(task.gid, state);
-  }
-  state.expected = sent;
-  if (state.received >= sent) end(task.gid, state);
+export function progressSettled(task: Progressing): void {
+  if (states.size === 0 || task.delegate !== undefined) return;
+  const state = states.get(task.gid);
+  if (!state) return;
+  if (state.expected < 0) state.expected = state.received;
+  if (state.received >= state.expected) end(task.gid, state);
 }
 
 function end(gid: number, state: ProgressState): void {
@@ -126,13 +138,15 @@ function end(gid: number, state: ProgressState): void {
 
 /** The progress of `task`, found or made: a settled task with none has nothing more to come. */
 function stateOf(task: Progressing): ProgressState {
-  let state = task.progressState ?? (task.delegate as Progressing | undefined)?.progressState ?? states.get(task.gid);
+  let state = held.get(task) ?? (task.delegate && held.get(task.delegate)) ?? states.get(task.gid);
   if (!state) {
+    // A group member whose task has settled, values and all, is as good as settled itself.
+    const settled = task.settled || (task.delegate as Progressing | undefined)?.settled === true;
+    if (!settled) return open(task);
     state = new ProgressState();
-    if (task.settled) state.ended = true;
-    else states.set(task.gid, state);
+    state.ended = true;
   }
-  task.progressState = state;
+  held.set(task, state);
   return state;
 }
 

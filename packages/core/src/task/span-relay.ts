@@ -13,8 +13,8 @@ export interface RelayedSpan {
   gid: number;
   parentGid: number;
   /**
-   * The worker that reports the parent task's span, when that task was started in a worker too
-   * (its span is made from its own report); -1 otherwise.
+   * The worker that reports the parent task's span (a reporterId), when that task was started in
+   * a worker too (its span is made from its own report); -1 otherwise.
    */
   parentReporter: number;
   traceId: string;
@@ -29,6 +29,33 @@ export interface RelayedSpan {
   settledMs: number;
   outcome: string;
   error?: { name: string; message: string; stack?: string };
+}
+
+/** Workers a runtime can have at most (createRuntime's maxWorkers). */
+const WORKER_IDS = 1024;
+
+/**
+ * Names one life of a worker: its pool index and its generation (a replacement has the next), so
+ * the main thread can tell a dead worker's reports from its replacement's.
+ */
+export function reporterId(worker: number, generation: number): number {
+  return generation * WORKER_IDS + worker;
+}
+
+/**
+ * Handles made before their task (a group member's) whose parent task's span is relayed: the
+ * worker that reports it, recorded when the handle was made, since by the time the task starts
+ * nothing on the stack knows it.
+ */
+const parentReporters = new WeakMap<object, number>();
+
+export function setParentReporter(handle: object, reporter: number): void {
+  if (reporter >= 0) parentReporters.set(handle, reporter);
+}
+
+/** The worker reporting the span of the task `lineage` (a deferred handle) was made in, or -1. */
+export function parentReporterOf(lineage: object): number {
+  return parentReporters.get(lineage) ?? -1;
 }
 
 /** Reports held before a batch goes at once, without waiting for the thread to pause. */

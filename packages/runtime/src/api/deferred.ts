@@ -3,7 +3,7 @@
  * limit, a pool.submitWait call waiting for room): submit under the handle's reserved gid, let
  * the handle's cancel reach the task, and pass the outcome on.
  */
-import { CancelledError, currentContext, parentSpanReporter, type Submitter, type SubmitOptions, TaskHandle, tracePassedOn } from '@routine/core';
+import { CancelledError, currentContext, parentReporterOf, parentSpanReporter, setParentReporter, type Submitter, type SubmitOptions, TaskHandle, tracePassedOn } from '@routine/core';
 
 /**
  * A handle for a task that will start later, from some unrelated callback: it records now the
@@ -17,7 +17,7 @@ export function deferredHandle(
   where: string,
   onGaveUp: (handle: TaskHandle<unknown>, error: CancelledError) => void,
   /** A gid reserved already and the lineage recorded with it, for a handle deferred once more. */
-  reserved?: { gid: number; lineage: { parentGid: number; trace: TaskHandle<unknown>['trace']; parentReporter?: number } },
+  reserved?: { gid: number; lineage: { parentGid: number; trace: TaskHandle<unknown>['trace'] } },
 ): TaskHandle<unknown> {
   const handle = new TaskHandle<unknown>(reserved?.gid ?? on.reserveGid(), (task, reason) => {
     if (task.delegate) {
@@ -29,13 +29,13 @@ export function deferredHandle(
   if (reserved) {
     handle.parentGid = reserved.lineage.parentGid;
     handle.trace = reserved.lineage.trace;
-    handle.parentReporter = reserved.lineage.parentReporter ?? -1;
+    setParentReporter(handle, parentReporterOf(reserved.lineage));
     return handle;
   }
   const parent = currentContext();
   handle.parentGid = parent?.gid ?? 0;
   handle.trace = tracePassedOn(parent);
-  handle.parentReporter = parentSpanReporter(parent);
+  setParentReporter(handle, parentSpanReporter(parent));
   return handle;
 }
 

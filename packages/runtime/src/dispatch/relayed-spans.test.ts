@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RelayedSpan } from '@routine/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { reporterId, type RelayedSpan } from '@routine/core';
 import { giveUpWaitingSpans, makeRelayedSpans } from './relayed-spans.js';
 import { tracingActive } from './task-tracing.js';
 
@@ -30,12 +30,19 @@ const trees = fc.array(fc.record({ parent: fc.option(fc.nat(), { nil: undefined 
   fc.record({ nodes: fc.constant(nodes), order: fc.shuffledSubarray(nodes.map((_, i) => i), { minLength: nodes.length }), cuts: fc.array(fc.nat(), { maxLength: 5 }) }),
 );
 
-function reportsOf(nodes: { parent?: number; reporter: number }[]): RelayedSpan[] {
+/** Each run's workers are lives of their own: a death in one run says nothing of the next. */
+let generation = 0;
+
+/** The reports of `nodes`, and the reporterId of each of the run's four workers. */
+function reportsOf(nodes: { parent?: number; reporter: number }[]): { reports: RelayedSpan[]; lives: number[] } {
   const base = (nextGid += 100);
-  return nodes.map((node, i) => {
+  generation++;
+  const lives = [0, 1, 2, 3].map((worker) => reporterId(worker, generation));
+  const reports = nodes.map((node, i) => {
     const parent = node.parent === undefined || i === 0 ? undefined : node.parent % i;
-    return report(base + i, parent === undefined ? undefined : { gid: base + parent, reporter: nodes[parent].reporter });
+    return report(base + i, parent === undefined ? undefined : { gid: base + parent, reporter: lives[nodes[parent].reporter] });
   });
+  return { reports, lives };
 }
 
 function deliver(reports: RelayedSpan[], order: number[], cuts: number[]): void {
@@ -60,7 +67,7 @@ describe('relayed spans', () => {
     fc.assert(
       fc.property(trees, ({ nodes, order, cuts }) => {
         exporter.reset();
-        const reports = reportsOf(nodes);
+        const { reports } = reportsOf(nodes);
         deliver(reports, order, cuts);
         const spans = made();
         expect(exporter.getFinishedSpans()).toHaveLength(reports.length);
@@ -79,11 +86,14 @@ describe('relayed spans', () => {
     fc.assert(
       fc.property(trees, fc.nat({ max: 3 }), ({ nodes, order, cuts }, dead) => {
         exporter.reset();
-        const reports = reportsOf(nodes);
-        // The dead worker's reports never come; the others come as they like.
+        const { reports, lives } = reportsOf(nodes);
+        // The dead worker's reports never come; the others come as they like, some after its death.
         const lost = new Set(reports.filter((_, i) => nodes[i].reporter === dead).map((r) => r.gid));
-        deliver(reports, order.filter((i) => !lost.has(reports[i].gid)), cuts);
-        giveUpWaitingSpans('rt', dead);
+        const arriving = order.filter((i) => !lost.has(reports[i].gid));
+        const split = cuts.length > 0 ? cuts[0] % (arriving.length + 1) : arriving.length;
+        deliver(reports, arriving.slice(0, split), cuts);
+        giveUpWaitingSpans('rt', lives[dead]);
+        deliver(reports, arriving.slice(split), cuts);
         const spans = made();
         for (const report of reports) {
           if (lost.has(report.gid)) {
@@ -99,6 +109,35 @@ describe('relayed spans', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("makes at once a report naming a dead worker's task, though it comes after the death", () => {
+    const base = (nextGid += 100);
+    giveUpWaitingSpans('rt', 7);
+    makeRelayedSpans([report(base, { gid: base - 1, reporter: 7 })], 'rt');
+    expect(made().get(base)?.parentSpanContext?.spanId).toBe(TOP);
+    // The worker's replacement is another life: a report naming it waits for its parent's.
+    makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 7 + 1024 })], 'rt');
+    expect(made().has(base + 1)).toBe(false);
+    giveUpWaitingSpans('rt');
+    expect(made().has(base + 1)).toBe(true);
+  });
+
+  it('stops waiting for a parent after ten minutes', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const base = (nextGid += 100);
+      makeRelayedSpans([report(base, { gid: base - 1, reporter: 0 })], 'rt');
+      vi.advanceTimersByTime(9 * 60_000);
+      makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 0 })], 'rt');
+      expect(made().size).toBe(0);
+      vi.advanceTimersByTime(2 * 60_000);
+      makeRelayedSpans([], 'rt');
+      expect([...made().keys()]).toEqual([base]);
+      giveUpWaitingSpans('rt');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds at most 10,000 waiting reports, and makes the oldest when more come; close gives up the rest', () => {

@@ -8,9 +8,11 @@
  * later (a parent settles after the children it awaits) and from another worker. So such a report
  * waits for its parent's; the span ids of the spans made are kept for children that report later.
  *
- * A parent's report can fail to come (the worker that would send it died, the runtime closed):
- * waiting reports are bounded (MAX_WAITING, oldest first) and given up at a crash and at close; a
- * report given up becomes a span all the same, parented to the nearest span its trace names.
+ * A parent's report can fail to come: the worker that would send it died (its life is named in
+ * the report, reporterId), or the runtime closed. A report is then made at once, parented to the
+ * nearest span its trace names. So it is, too, once it has waited WAIT_MS (for a parent that runs
+ * that long, or one whose span was made so long ago, MAX_MADE spans since, that its id is no
+ * longer kept), and when more than MAX_WAITING wait (the oldest first).
  */
 import { otelApi, type OtelApi, type RelayedSpan } from '@routine/core';
 import { describeRun, endTaskSpan, parentContext, startTaskSpan } from './span-shape.js';
@@ -18,24 +20,38 @@ import { makingSpans } from './task-tracing.js';
 
 /** Reports waiting for their parent's, across every parent. */
 const MAX_WAITING = 10_000;
+/** How long a report waits for its parent's. */
+const WAIT_MS = 10 * 60_000;
 /** Span ids of spans made from reports, kept for children that report after their parent did. */
-const MAX_MADE = 10_000;
+const MAX_MADE = 50_000;
+/** Dead workers' lives remembered per runtime: reports naming one of them do not wait. */
+const MAX_DEAD = 1024;
 
 interface Waiting {
   span: RelayedSpan;
   runtime: string;
+  /** performance.now() when it began to wait. */
+  since: number;
 }
 
-/** Reports by the gid of the parent they wait for, in arrival order (a Map keeps it). */
+/** Reports by the gid of the parent they wait for, in order of the first to wait (a Map keeps it). */
 const waiting = new Map<number, Waiting[]>();
 let waitingCount = 0;
 /** gid of a task whose span was made from a report -> that span's id. */
 const made = new Map<number, string>();
+/** Per runtime, the reporterIds of its workers that died. */
+const dead = new Map<string, Set<number>>();
 
 /** A worker of runtime `runtime` reported these nested tasks. */
 export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string): void {
   const api = makingSpans() ? otelApi() : null;
-  if (!api) return;
+  if (!api) {
+    // Spans are off now: nothing waiting will be made either.
+    waiting.clear();
+    waitingCount = 0;
+    return;
+  }
+  const now = performance.now();
   for (const span of spans) {
     if (span.parentReporter < 0) {
       make(api, span, runtime, span.parentSpanId);
@@ -43,20 +59,31 @@ export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string)
     }
     const parent = made.get(span.parentGid);
     if (parent) make(api, span, runtime, parent);
-    else wait(api, { span, runtime });
+    else if (dead.get(runtime)?.has(span.parentReporter)) make(api, span, runtime, span.parentSpanId);
+    else wait(api, { span, runtime, since: now });
   }
+  giveUpOlderThan(api, now - WAIT_MS);
 }
 
 /**
- * Makes now the spans waiting for a report that worker `worker` of `runtime` would have sent (it
- * died), or, without `worker`, for any of that runtime's (it closed).
+ * Makes now the spans waiting for a report that worker life `reporter` of `runtime` would have
+ * sent (it died), and makes those that come later at once; without `reporter`, those waiting on
+ * any of that runtime's workers (it closed).
  */
-export function giveUpWaitingSpans(runtime: string, worker?: number): void {
+export function giveUpWaitingSpans(runtime: string, reporter?: number): void {
+  if (reporter !== undefined) {
+    let lives = dead.get(runtime);
+    if (!lives) dead.set(runtime, (lives = new Set()));
+    lives.add(reporter);
+    if (lives.size > MAX_DEAD) lives.delete(lives.values().next().value!);
+  } else {
+    dead.delete(runtime);
+  }
   if (waitingCount === 0) return;
   const api = otelApi();
   for (const [parentGid, list] of [...waiting]) {
     const { span } = list[0]; // its siblings wait for the same parent, reported by the same worker
-    if (list[0].runtime === runtime && (worker === undefined || span.parentReporter === worker)) giveUp(api, parentGid);
+    if (list[0].runtime === runtime && (reporter === undefined || span.parentReporter === reporter)) giveUp(api, parentGid);
   }
 }
 
@@ -65,6 +92,14 @@ function wait(api: OtelApi, report: Waiting): void {
   if (!list) waiting.set(report.span.parentGid, (list = []));
   list.push(report);
   if (++waitingCount > MAX_WAITING) giveUp(api, waiting.keys().next().value!);
+}
+
+/** Parents are in the order their first child began to wait: the old ones are at the front. */
+function giveUpOlderThan(api: OtelApi, before: number): void {
+  for (const [parentGid, list] of waiting) {
+    if (list[0].since >= before) return;
+    giveUp(api, parentGid);
+  }
 }
 
 function giveUp(api: OtelApi | null, parentGid: number): void {

@@ -12,7 +12,7 @@ import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, openRuntime, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget,
+  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget, reporterId,
   type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
 import { availableParallelism } from 'node:os';
@@ -674,7 +674,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   #onWorkerDeath(index: number, error: unknown, exitCode: number, started: boolean): void {
-    giveUpWaitingSpans(this.name, index); // the reports it would have sent are lost with it
+    giveUpWaitingSpans(this.name, reporterId(index, this.#pool.generation(index))); // its reports are lost with it
     const stoppedGid = this.#stoppedFor.get(index);
     this.#stoppedFor.delete(index);
     const { panics, handled } = this.#recovery.recover(index, error, exitCode, stoppedGid);

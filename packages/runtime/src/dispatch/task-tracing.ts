@@ -22,7 +22,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import {
-  currentContext, fromHex, type OtelApi, otelApi, parentSpanReporter, relayingSpans, relaySpan, type SubmitOptions, type TaskHandle,
+  currentContext, fromHex, type OtelApi, otelApi, parentReporterOf, parentSpanReporter, relayingSpans, relaySpan, type SubmitOptions, type TaskHandle,
   traceIdOfTask, tracePassedOn, type Trace,
 } from '@routine/core';
 import { monotonicMs } from '@routine/stats';
@@ -75,19 +75,24 @@ export function traceTask(submit: (traced: SubmitOptions) => TaskHandle<unknown>
   const parentTrace = lineage ? lineage.trace : tracePassedOn();
   let task: TaskHandle<unknown>;
   let finish: (task: TaskHandle<unknown>) => void;
-  if (api) {
-    const parent = parentTrace ? parentContext(api, parentTrace.id, parentTrace.spanId, parentTrace.sampled) : api.context.active();
-    const span = startTaskSpan(api, name, runtime, parent);
-    const own = span.spanContext();
-    const trace = fromHex(own.traceId, own.spanId, (own.traceFlags & 1) === 1);
-    task = submit({ ...options, timed: true, lineage: { parentGid, trace } });
+  const span = api ? startTaskSpan(api, name, runtime, parentTrace ? parentContext(api, parentTrace.id, parentTrace.spanId, parentTrace.sampled) : api.context.active()) : undefined;
+  const own = span?.spanContext();
+  // A provider unregistered since the last look (trace.disable()) hands out invalid, all-zero ids.
+  if (span && api!.isSpanContextValid(own!)) {
+    const trace = fromHex(own!.traceId, own!.spanId, (own!.traceFlags & 1) === 1);
+    try {
+      task = submit({ ...options, timed: true, lineage: { parentGid, trace } });
+    } catch (error) {
+      endTaskSpan(span, 'error', error as Error); // refused (closed, a full queue): no task to wait for
+      throw error;
+    }
     finish = (task) => {
       const result = task.peek()!;
       describeRun(span, runOf(task, name, submittedMs));
       endTaskSpan(span, outcomeOf(result.ok, result.ok ? undefined : result.error), result.ok ? undefined : result.error);
     };
   } else if (parentTrace?.sampled !== false && relayingSpans()) {
-    const parentReporter = lineage ? (lineage.parentReporter ?? -1) : parentSpanReporter();
+    const parentReporter = lineage ? parentReporterOf(lineage) : parentSpanReporter();
     task = submit({ ...options, timed: true, relayedSpan: true });
     finish = (task) => relay(task, parentTrace, parentReporter, name, submittedMs);
   } else {
@@ -103,7 +108,8 @@ export function traceTask(submit: (traced: SubmitOptions) => TaskHandle<unknown>
 }
 
 function runOf(task: TaskHandle<unknown>, name: string | undefined, submittedMs: number) {
-  return { gid: task.gid, parentGid: task.parentGid, name, worker: task.ranOn, submittedMs, ranFrom: task.ranFrom, ranTo: task.ranTo };
+  const ran = task.ran;
+  return { gid: task.gid, parentGid: task.parentGid, name, worker: ran?.worker ?? -1, submittedMs, ranFrom: ran?.from ?? 0, ranTo: ran?.to ?? 0 };
 }
 
 /** Reports a settled nested task to the main thread, which makes its span. */
@@ -128,6 +134,7 @@ function plainError(error: Error): { name: string; message: string; stack?: stri
 
 function publishEnd(task: TaskHandle<unknown>, runtime: string, submittedMs: number): void {
   const result = task.peek()!;
-  const ran = task.ranOn < 0 ? {} : { worker: task.ranOn, waitMs: Math.max(0, task.ranFrom - submittedMs), runMs: Math.max(0, task.ranTo - task.ranFrom) };
-  endChannel.publish({ gid: task.gid, runtime, ok: result.ok, ...(result.ok ? {} : { error: result.error }), durationMs: monotonicMs() - submittedMs, ...ran });
+  const { ran } = task;
+  const where = ran ? { worker: ran.worker, waitMs: Math.max(0, ran.from - submittedMs), runMs: Math.max(0, ran.to - ran.from) } : {};
+  endChannel.publish({ gid: task.gid, runtime, ok: result.ok, ...(result.ok ? {} : { error: result.error }), durationMs: monotonicMs() - submittedMs, ...where });
 }
