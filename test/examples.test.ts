@@ -24,7 +24,7 @@ describe('examples', () => {
     for (const topic of [
       'basic-go', 'recover', 'groups', 'hooks', 'background-worker', 'cleanup', 'pipeline', 'worker-pool', 'scheduler',
       'handlers', 'stats', 'http-handler', 'queue-consumer', 'batch-inserts', 'wait-group', 'spawn-many', 'async-await', 'timeouts',
-      'debug-endpoint',
+      'debug-endpoint', 'tracing',
       'channel-worker-pool', 'fan-in', 'generator-pipeline', 'select-timeout', 'rate-limit', 'mutex',
     ]) {
       expect(examples).toContain(`${topic}.mjs`);
