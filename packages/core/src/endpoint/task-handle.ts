@@ -27,9 +27,12 @@ export interface Task<R> extends PromiseLike<R> {
   catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>;
   /** As a Promise's: observes the task, and rejects as it does. */
   finally(onFinally?: (() => void) | null): Promise<R>;
-  /** Calls `listener` with each value the task reports by current().progress(); returns the remover. */
+  /**
+   * Calls `listener` with each value the task reports by current().progress(), first with those
+   * reported before anyone listened (the latest 1,024, kept by the handle); returns the remover.
+   */
   onProgress(listener: ProgressListener): () => void;
-  /** The task's progress values as they come, ending once it has settled. */
+  /** The task's progress values as they come (those kept first), ending after the last one it sent. */
   progress(): AsyncIterableIterator<unknown>;
 }
 
