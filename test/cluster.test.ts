@@ -75,6 +75,13 @@ describe('a cluster of two worker processes', () => {
     for await (const value of task.progress()) seen.push(value);
     expect(seen).toEqual(Array.from({ length: 6 }, (_, i) => ({ done: i + 1, of: 6 })));
     expect(await task).toBe(6);
+    // Reported synchronously just before it returns: the last values come after its local result.
+    for (let run = 0; run < 3; run++) {
+      const quick = cluster.go(t.syncSteps, 40);
+      const values: unknown[] = [];
+      for await (const value of quick.progress()) values.push(value);
+      expect(values).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    }
   });
 
   test('an error arrives with its class name, message, stack, fields and gid', async () => {

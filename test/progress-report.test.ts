@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, current, InvalidArgumentError, tasks } from '@routine/runtime';
 import { until } from './support/until.js';
+
+const execFileAsync = promisify(execFile);
 
 type Progress = typeof import('./fixtures/progress.mjs');
 const progress = tasks<Progress>(new URL('./fixtures/progress.mjs', import.meta.url));
@@ -136,6 +140,14 @@ describe('task progress', () => {
       }
     } finally {
       await rt.close();
+    }
+  });
+
+  it('keeps the process alive for the last values, which may come after the result', async () => {
+    const script = new URL('./fixtures/progress-exit.mjs', import.meta.url).pathname;
+    for (let run = 0; run < 3; run++) {
+      const { stdout } = await execFileAsync(process.execPath, [script], { timeout: 30_000 });
+      expect(stdout.trim()).toBe('seen 3000');
     }
   });
 

@@ -33,11 +33,11 @@ describe("routine map's progress line", () => {
 
   it('counts the part of each record in flight its task says is done, and shows how far along they are', async () => {
     const { stream, writes } = fakeStream(true);
-    const progress = new Progress(() => ({ done: 1, failed: 0, total: 4, partial: [0.5, 0.25] }), stream);
+    const progress = new Progress(() => ({ done: 1, failed: 0, total: 4, partial: [0.5, 0.25], inFlight: 3 }), stream);
     await new Promise((resolve) => setTimeout(resolve, 300));
     progress.clear();
     // (1 + 0.5 + 0.25) of 4 records: 44%.
-    expect(writes.find((text) => text.includes('record'))).toMatch(/\] {2}44% {2}1 record {2}[\d,]+\/s {2}2 in flight at 37% {2}ETA/);
+    expect(writes.find((text) => text.includes('record'))).toMatch(/\] {2}44% {2}1 record {2}[\d,]+\/s {2}3 in flight \(2 report, 37% along\) {2}ETA/);
   });
 
   it('reads a progress value as a percent or a { done, of } count', () => {
@@ -66,7 +66,7 @@ describe("routine map's progress line", () => {
     });
     expect(readFileSync(out, 'utf8')).toBe(jsonl([{ id: 1 }, { id: 2 }]));
     // Both records in flight, partway: the percent moves before either is done.
-    const partway = [...screen.matchAll(/(\d+)%  0 records .* 2 in flight at (\d+)%/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const partway = [...screen.matchAll(/(\d+)%  0 records .* 2 in flight \(2 report, (\d+)% along\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(partway.length).toBeGreaterThan(0);
     expect(partway.some(([total, along]) => total > 0 && total < 100 && along > 0)).toBe(true);
   });

@@ -8,7 +8,7 @@ export const MAP_USAGE = `usage: routine map <task-module> [input.jsonl | -] [op
 Runs an export of <task-module> on every record of a JSON Lines input (a file, or stdin when
 it is left out or '-') on a pool of worker threads, and writes one JSON line per result.
 On a terminal a progress line shows on stderr; a task on a long record can move it with
-current().progress(percent) or current().progress({ done, of }).
+current().progress(percent), 0 to 100, or current().progress({ done, of }).
 
 options:
   --export <name>      the export to run (default: default)

@@ -72,6 +72,7 @@ export async function runMap(args: MapArgs): Promise<number> {
     total: input.estimatedLines(),
     partial: [...partial].filter(([entry]) => entry.outcome === undefined).map(([, fraction]) => fraction),
     finished: [...partial.keys()].filter((entry) => entry.outcome !== undefined).length,
+    inFlight,
   }));
   const fail = (line: number, message: string): void => {
     failed++;

@@ -4,8 +4,8 @@
  * Percent and ETA follow records done against the records expected in all: reading runs ahead of
  * the work (by up to a whole chunk), so bytes read would show a small input done from the start.
  * Records in flight whose tasks report progress (current().progress()) count for the part they
- * say is done, and the line says how many there are and how far along they are on average: with
- * long records, that is what moves.
+ * say is done, and the line says how many of the records in flight report and how far along
+ * those are on average: with long records, that is what moves.
  */
 const REDRAW_MS = 200;
 const BAR = 24;
@@ -20,9 +20,10 @@ export class Progress {
   constructor(
     /**
      * `partial`: how far along each record in flight that reports progress is (0 to 1);
-     * `finished`: records that reported progress, done but not yet written (each counts whole).
+     * `finished`: records that reported progress, done but not yet written (each counts whole);
+     * `inFlight`: records running, reporting or not.
      */
-    readonly status: () => { done: number; failed: number; total: number | undefined; partial?: readonly number[]; finished?: number },
+    readonly status: () => { done: number; failed: number; total: number | undefined; partial?: readonly number[]; finished?: number; inFlight?: number },
     stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.#stream = stream;
@@ -38,13 +39,15 @@ export class Progress {
   }
 
   #draw(): void {
-    const { done, failed, total, partial = [], finished = 0 } = this.status();
+    const { done, failed, total, partial = [], finished = 0, inFlight = partial.length } = this.status();
     const along = partial.reduce((sum, part) => sum + part, 0);
     const fraction = total === undefined || total === 0 ? undefined : Math.min(1, (done + finished + along) / total);
     const seconds = (performance.now() - this.#started) / 1000;
     const rate = done / Math.max(seconds, 1e-3);
     let text = `${plural(done, 'record')}  ${formatCount(Math.round(rate))}/s`;
-    if (partial.length > 0) text += `  ${formatCount(partial.length)} in flight at ${Math.floor((along / partial.length) * 100)}%`;
+    if (partial.length > 0) {
+      text += `  ${formatCount(inFlight)} in flight (${formatCount(partial.length)} report, ${Math.floor((along / partial.length) * 100)}% along)`;
+    }
     if (failed > 0) text += `  ${formatCount(failed)} failed`;
     if (fraction !== undefined && fraction > 0) {
       const filled = Math.min(BAR, Math.round(fraction * BAR));
@@ -57,9 +60,9 @@ export class Progress {
 }
 
 /**
- * How far along a task's progress value says it is, 0 to 1: a number is a percent (0-100, as
- * BullMQ jobs report it), an object `{ done, of }` (or `{ done, total }`) a count. Anything else
- * says nothing the line can show.
+ * How far along a task's progress value says it is, 0 to 1: a number is a percent (0 to 100, not
+ * 0 to 1, as BullMQ jobs report it), an object `{ done, of }` (or `{ done, total }`) a count.
+ * Anything else says nothing the line can show.
  */
 export function fractionOf(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? clamp(value / 100) : undefined;

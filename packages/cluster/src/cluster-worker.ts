@@ -188,18 +188,33 @@ async function runJob(runtime: Runtime, code: CodeCache, job: Job, limit: number
     const args = decode(data.args) as unknown[];
     const trace = readTrace(Int32Array.from(data.trace.slice(0, 6)), 0, data.trace[6] === 1, undefined);
     const task = runtime.submit(fn, args, { gid, lineage: { parentGid: data.parentGid, trace }, timeoutMs, name: data.name, signal });
-    // Progress becomes the job's (BullMQ's own progress events); each is in Redis before the job
-    // completes, so its caller hears every value before the outcome.
-    const progressed: Promise<unknown>[] = [];
-    task.onProgress((value) => progressed.push(job.updateProgress(value as object).catch(() => undefined)));
+    const progressed = forwardProgress(task.progress(), job, gid);
     const result = await task.result();
-    await Promise.all(progressed);
+    await progressed;
     if (!result.ok) throw result.error;
     return encode(result.value, limit, `the result of task ${describeRef(data)}`);
   } catch (error) {
     const reason = errorReason(error, gid);
     throw FINAL.some((Class) => error instanceof Class) ? new UnrecoverableError(reason) : new Error(reason);
   }
+}
+
+/**
+ * A task's progress becomes its job's (BullMQ's own progress events). The iterator ends only once
+ * every value the task sent has come, which may be after its result, and each value is in Redis
+ * before the job completes: its caller hears them all before the outcome. BullMQ stores progress
+ * as JSON; a value JSON cannot write (a BigInt) is logged and passed over.
+ */
+async function forwardProgress(values: AsyncIterable<unknown>, job: Job, gid: number): Promise<void> {
+  const writes: Promise<unknown>[] = [];
+  for await (const value of values) {
+    writes.push(
+      job.updateProgress(value as object).catch((error: unknown) =>
+        routineLogger().warn({ err: error, gid, job: job.id }, `routine worker: a progress value of task ${gid} could not be stored as JSON and was passed over`),
+      ),
+    );
+  }
+  await Promise.all(writes);
 }
 
 /** Connects, takes a node number and starts taking the queue's jobs. */

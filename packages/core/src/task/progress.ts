@@ -13,6 +13,7 @@
  * the completion says how many values the task sent, and the task's state stays here (`states`)
  * until they all came; an iterator ends right after the last one.
  */
+import { isMainThread } from 'node:worker_threads';
 import { InvalidArgumentError, SerializationError } from './errors.js';
 
 export type ProgressListener = (value: unknown) => void;
@@ -79,7 +80,8 @@ export function reportProgress(task: ProgressSource | undefined, value: unknown)
   try {
     sink(task.gid, task.ticket, task.reply, value);
   } catch (error) {
-    throw new SerializationError(`progress value cannot be sent to the main thread: ${(error as Error).message}. Report plain data`, { cause: error });
+    const reason = String((error as Error).message).replace(/\.+$/, '');
+    throw new SerializationError(`progress value cannot be sent to the main thread: ${reason}. Report plain data (numbers, strings, plain objects and arrays)`, { cause: error });
   }
   task.progressSent++;
 }
@@ -126,10 +128,35 @@ export function progressSettled(task: Progressing): void {
   if (!state) return;
   if (state.expected < 0) state.expected = state.received;
   if (state.received >= state.expected) end(task.gid, state);
+  else owe(task.gid);
+}
+
+/**
+ * Settled tasks whose last values are still on their way, by gid, and when they settled. Their
+ * ports do not keep the process alive (nothing of a runtime's does while no task is pending), so
+ * this does, until the values come: a loop over `task.progress()` must not have the process exit
+ * under it. Values that never come (OWED_MS; they cannot, short of a bug) are given up.
+ */
+const owed = new Map<number, number>();
+const OWED_MS = 30_000;
+let keepAlive: NodeJS.Timeout | undefined;
+
+function owe(gid: number): void {
+  owed.set(gid, performance.now());
+  keepAlive ??= setInterval(() => {
+    const before = performance.now() - OWED_MS;
+    for (const [gid, since] of owed) if (since < before) end(gid, states.get(gid)!);
+  }, 1000);
+  // A worker is kept alive by its loop while it runs, and must be free to exit when it stops.
+  if (!isMainThread) keepAlive.unref();
 }
 
 function end(gid: number, state: ProgressState): void {
   states.delete(gid);
+  if (owed.delete(gid) && owed.size === 0) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
   state.ended = true;
   state.listeners.clear();
   for (const wake of state.onEnd) wake();
