@@ -5,6 +5,8 @@ import { createRuntime, defaultRuntime, RuntimeClosedError, tasks, type Task } f
 import { until } from './support/until.js';
 
 const run = promisify(execFile);
+type Nested = typeof import('./fixtures/nested.mjs');
+const nested = tasks<Nested>(new URL('./fixtures/nested.mjs', import.meta.url));
 
 describe('lifecycle', () => {
   it('a script that awaits its tasks exits by itself, without closing anything', async () => {
@@ -70,6 +72,31 @@ describe('lifecycle', () => {
     });
     await runtime.close({ graceMs: 60_000 });
     await expect(task).resolves.toBe('finished');
+  });
+
+  it('close() lets the nested tasks a task started and did not wait for finish, and graceMs bounds them too', async () => {
+    const runtime = createRuntime({ workers: 2 });
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    expect(await runtime.go(nested.fireAndForget, done, 20, 30)).toBe(20);
+    const closing = Date.now();
+    await runtime.close();
+    expect(Atomics.load(done, 0)).toBe(20);
+    expect(Date.now() - closing).toBeLessThan(20_000);
+    // One that would run far longer than the grace is cut off with the rest.
+    const bounded = createRuntime({ workers: 2 });
+    const late = new Int32Array(new SharedArrayBuffer(4));
+    await bounded.go(nested.fireAndForget, late, 2, 60_000);
+    const cutting = Date.now();
+    await bounded.close({ graceMs: 100 });
+    expect(Date.now() - cutting).toBeLessThan(20_000);
+    expect(Atomics.load(late, 0)).toBe(0);
+  });
+
+  it('close() is not held up by a timer a task left running on its worker', async () => {
+    const runtime = createRuntime({ workers: 1 });
+    expect(await runtime.go(nested.leaveInterval)).toBe('left');
+    const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('close() did not resolve')), 20_000).unref());
+    await Promise.race([runtime.close(), bound]);
   });
 
   it('await using closes the runtime at the end of the scope', async () => {

@@ -102,6 +102,17 @@ describe('OpenTelemetry spans and diagnostics_channel', () => {
     expect(ms(late.endTime)).toBeGreaterThan(ms(middle.endTime));
   });
 
+  it('gives spans to the tasks of a runtime created inside a task, under the task that created it', async () => {
+    const task = rt.go(fixture.innerRuntime);
+    const { gid, levels } = await task;
+    const [outer, innerTop, innerChild] = await spansOf(task.gid, gid, levels[1].gid);
+    expect(outer.attributes['routine.runtime']).toBe('traced');
+    expect(innerTop.attributes['routine.runtime']).toBe('inner');
+    expect(parentIdOf(innerTop)).toBe(outer.spanContext().spanId);
+    expect(innerChild.attributes['routine.runtime']).toBe('inner');
+    expect(parentIdOf(innerChild)).toBe(innerTop.spanContext().spanId);
+  });
+
   it("records a nested task's failure on its span", async () => {
     const task = rt.go(fixture.failNested);
     await task.result();

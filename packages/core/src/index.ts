@@ -7,7 +7,7 @@ export { revive } from './codec/revive.js';
 export { transfer } from './codec/transfer.js';
 export { ControlClient, type ProgressMessage, serveControl } from './control/control-plane.js';
 export { type ParcelClient, ParcelStore, argsKey, valuesOf } from './control/parcels.js';
-export { type WorkerBoot, WORKER_READY } from './control/worker-boot.js';
+export { type WorkerBoot, WORKER_LEFT, WORKER_READY } from './control/worker-boot.js';
 export { type CompletionWriter, NOT_RUN, writeCompletion } from './endpoint/completion.js';
 export { type Connection, connect } from './endpoint/connect.js';
 export { type Endpoint, type SubmitOptions } from './endpoint/endpoint.js';
@@ -47,7 +47,7 @@ export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { fromHex, type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
-export { flushSpans, parentReporterOf, type RelayedSpan, relayingSpans, relaySpan, reporterId, setParentReporter, setSpanSink } from './task/span-relay.js';
+export { flushSpans, parentReporterOf, type RelayedSpan, relayingSpans, relaySpan, reporterId, OWNER_REPORTER, setParentReporter, setSpanSink } from './task/span-relay.js';
 export { type OtelApi, type OtelSpan, otelApi, type SpanContext } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';
 export { type UnobservedReport, UnobservedReporter } from './endpoint/unobserved.js';

@@ -27,7 +27,7 @@ import {
   type CompletionWriter, type TaskContext, OwnClaimTable, type OwnEntry, type SafePoint, QueueFullError, WorkerWord, CancelledError, revive, readTrace, type Trace,
   hasBeforeHooks, hasAfterHooks, runBefore, runAfter, isAborted, isStopped, TimeoutError, claimInto, tokenWord, deadlineOf, placementOf,
   codeIdOf, gidOf, arenaBlockOf, inlineAt, nameIdOf, traceAt, sampledOf, batchOf, runBatch, parentGidOf, submittedMsOf, setStartedMs,
-  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget, timedOf, NOT_RUN, flushSpans, relayedSpanOf, reporterId,
+  setClaimState, claimStateOf, ticketOf, replyOf, replyGenerationOf, valuesOf, SpinBudget, timedOf, NOT_RUN, flushSpans, relayedSpanOf, reporterId, OWNER_REPORTER,
 } from '@routine/core';
 import { Counter, type CounterBlock, type TaskTimer, monotonicMs } from '@routine/stats';
 import { BellWatch } from './bell-watch.js';
@@ -141,7 +141,12 @@ export class Executor {
       const worked = this.#pump();
       // A worker kept busy never gets to the microtask that would send the spans it holds.
       flushSpans();
-      if (this.#stopped() && this.#idle()) return;
+      if (this.#stopped() && this.#idle() && this.#parts.submissions.isEmpty()) {
+        // Counted idle, it would keep a worker with tasks in flight from claiming the nested
+        // tasks those wait for (#mayClaim), with nobody left to claim them.
+        if (this.#flaggedIdle) this.#unflagIdle();
+        return;
+      }
       if (worked) {
         if (this.#inFlightAsync > 0) await new Promise((resolve) => setImmediate(resolve));
         continue;
@@ -385,7 +390,7 @@ export class Executor {
       parentGid: parentGidOf(f64, entry),
       trace,
       name: nameId < 0 ? undefined : this.#code.name(nameId),
-      spanReporter: relayedSpanOf(i32, entry) ? reporterId(replyOf(i32, entry) - 1, replyGenerationOf(i32, entry)) : -1,
+      spanReporter: this.#spanReporter(i32, entry),
       ticket: ticketOf(i32, entry),
       reply: replyOf(i32, entry),
       progressSent: 0,
@@ -429,6 +434,13 @@ export class Executor {
     } else {
       this.#handoffMs = this.#ran(index, true, result);
     }
+  }
+
+  /** Who reports the span of the task in `entry`: the worker that started it, or the runtime's own thread. */
+  #spanReporter(i32: Int32Array, entry: number): number {
+    if (!relayedSpanOf(i32, entry)) return -1;
+    const reply = replyOf(i32, entry);
+    return reply === 0 ? OWNER_REPORTER : reporterId(reply - 1, replyGenerationOf(i32, entry));
   }
 
   #ranAsync(index: number, context: TaskContext, ok: boolean, value: unknown): void {
@@ -539,12 +551,14 @@ export class Executor {
     // The inbox doorbell also carries cancels and stops of running tasks (see Runtime.#abort).
     if (endpoint.pendingCount > 0 || this.#inFlightAsync > 0) this.#inboxWatch.arm();
     // Re-check after arming: anything published before we armed is seen here, anything after
-    // rings a bell we are now waiting on.
+    // rings a bell we are now waiting on. The stop state is no reason to look again: a worker
+    // that holds tasks stays until they settle, and returning at once would spin this loop on
+    // microtasks, starving the event loop that must deliver what those tasks wait for (the
+    // arguments of a task being prepared, a timer).
     const ready =
       (this.#mayClaim() && !submissions.isEmpty()) ||
       (endpoint.pendingCount > 0 && !ownInbox.isEmpty()) ||
-      (this.#inFlightAsync > 0 && this.#signalled()) ||
-      this.#stopped();
+      (this.#inFlightAsync > 0 && this.#signalled());
     if (!ready) await kicked;
     this.#workWatch.disarm();
     this.#inboxWatch.disarm();

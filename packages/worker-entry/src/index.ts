@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard, setSpanSink,
+  reportUnobserved, WORKER_LEFT, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard, setSpanSink,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -56,6 +56,10 @@ connection.endpoint.reportUnobserved();
 boot.control.close();
 boot.parcels.close();
 boot.log.close();
+parentPort!.postMessage(WORKER_LEFT);
+// A task may have left timers or sockets open; they must not keep a stopped worker from leaving
+// (its runtime's close() waits for it). What it posted is delivered before its exit.
+process.exit(0);
 
 /**
  * esbuild-based toolchains (tsx, vitest, esbuild's keepNames) wrap named functions in `__name`

@@ -32,3 +32,9 @@ export interface WorkerBoot {
  * with backoff, up to a limit, instead of at once and forever.
  */
 export const WORKER_READY = 'routine:ready';
+
+/**
+ * What a worker posts as it leaves its loop, the runtime having stopped and the worker holding no
+ * task: an exit after it is no death to recover from, one without it is, even while stopping.
+ */
+export const WORKER_LEFT = 'routine:left';

@@ -508,7 +508,8 @@ export class Endpoint {
     const task = this.#pending[ticket];
     if (!task || task.gid !== gid) return;
     this.#untrack(task);
-    if (progressed > 0) expectProgress(task, progressed);
+    // One settled already (timed out, cancelled) has had its progress ended: what comes is dropped.
+    if (progressed > 0 && !task.settled) expectProgress(task, progressed);
     if (ranOn >= 0) task.ran = { worker: ranOn, from: ranFrom, to: ranTo };
     if (task.timer) clearDelay(task.timer);
     this.#credits.leave(); // its credit comes back, and the next waiter may take it

@@ -163,13 +163,22 @@ function end(gid: number, state: ProgressState): void {
   state.onEnd.clear();
 }
 
-/** The progress of `task`, found or made: a settled task with none has nothing more to come. */
+/**
+ * The progress of `task`, found or made: a settled task with none has nothing more to come. A
+ * handle made before its task (a group member, one held in a runtime's line: possibly both, one
+ * behind the other) shares its task's.
+ */
 function stateOf(task: Progressing): ProgressState {
-  let state = held.get(task) ?? (task.delegate && held.get(task.delegate)) ?? states.get(task.gid);
+  let state = held.get(task);
+  let innermost = task;
+  while (!state && innermost.delegate !== undefined) {
+    innermost = innermost.delegate as Progressing;
+    state = held.get(innermost);
+  }
+  state ??= states.get(task.gid);
   if (!state) {
-    // A group member whose task has settled, values and all, is as good as settled itself.
-    const settled = task.settled || (task.delegate as Progressing | undefined)?.settled === true;
-    if (!settled) return open(task);
+    // A handle whose task has settled, values and all, is as good as settled itself.
+    if (!innermost.settled) return open(task);
     state = new ProgressState();
     state.ended = true;
   }

@@ -11,6 +11,8 @@ import { Header } from '../memory/layout.js';
 /** What a worker reports of one nested task it traced. Times are monotonicMs() (@routine/stats). */
 export interface RelayedSpan {
   gid: number;
+  /** The runtime that ran it (one created inside a task reports through the worker it lives on). */
+  runtime: string;
   parentGid: number;
   /**
    * The worker that reports the parent task's span (a reporterId), when that task was started in
@@ -41,6 +43,12 @@ const WORKER_IDS = 1024;
 export function reporterId(worker: number, generation: number): number {
   return generation * WORKER_IDS + worker;
 }
+
+/**
+ * The reporter of a task submitted by its runtime's own thread, when that thread relays (a runtime
+ * created inside a task, on a worker of another): never a dead worker's life.
+ */
+export const OWNER_REPORTER = Number.MAX_SAFE_INTEGER;
 
 /**
  * Handles made before their task (a group member's) whose parent task's span is relayed: the

@@ -14,7 +14,7 @@ let nextGid = 1_000;
 /** A report of nested task `gid`, a child of `parent` (a gid reported by worker `reporter`) or, without one, of TOP. */
 function report(gid: number, parent?: { gid: number; reporter: number }): RelayedSpan {
   return {
-    gid, parentGid: parent?.gid ?? 1, parentReporter: parent?.reporter ?? -1, traceId: TRACE, parentSpanId: TOP, name: undefined,
+    gid, runtime: 'rt', parentGid: parent?.gid ?? 1, parentReporter: parent?.reporter ?? -1, traceId: TRACE, parentSpanId: TOP, name: undefined,
     worker: 0, submittedMs: performance.now(), ranFrom: performance.now(), ranTo: performance.now(), settledMs: performance.now(), outcome: 'ok',
   };
 }

@@ -14,7 +14,7 @@
  * that long, or one whose span was made so long ago, MAX_MADE spans since, that its id is no
  * longer kept), and when more than MAX_WAITING wait (the oldest first).
  */
-import { otelApi, type OtelApi, type RelayedSpan } from '@routine/core';
+import { otelApi, type OtelApi, type RelayedSpan, relayingSpans, relaySpan } from '@routine/core';
 import { describeRun, endTaskSpan, parentContext, startTaskSpan } from './span-shape.js';
 import { makingSpans } from './task-tracing.js';
 
@@ -42,9 +42,16 @@ const made = new Map<number, string>();
 /** Per runtime, the reporterIds of its workers that died. */
 const dead = new Map<string, Set<number>>();
 
-/** A worker of runtime `runtime` reported these nested tasks. */
+/**
+ * A worker of runtime `runtime` reported these nested tasks. On a thread that makes no spans but
+ * relays its own (a runtime created inside a task), they go on to its main thread.
+ */
 export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string): void {
   const api = makingSpans() ? otelApi() : null;
+  if (!api && relayingSpans()) {
+    for (const span of spans) relaySpan(span);
+    return;
+  }
   if (!api) {
     // Spans are off now: nothing waiting will be made either.
     waiting.clear();
@@ -54,12 +61,12 @@ export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string)
   const now = performance.now();
   for (const span of spans) {
     if (span.parentReporter < 0) {
-      make(api, span, runtime, span.parentSpanId);
+      make(api, span, span.parentSpanId);
       continue;
     }
     const parent = made.get(span.parentGid);
-    if (parent) make(api, span, runtime, parent);
-    else if (dead.get(runtime)?.has(span.parentReporter)) make(api, span, runtime, span.parentSpanId);
+    if (parent) make(api, span, parent);
+    else if (dead.get(runtime)?.has(span.parentReporter)) make(api, span, span.parentSpanId);
     else wait(api, { span, runtime, since: now });
   }
   giveUpOlderThan(api, now - WAIT_MS);
@@ -106,11 +113,11 @@ function giveUp(api: OtelApi | null, parentGid: number): void {
   const list = waiting.get(parentGid)!;
   waiting.delete(parentGid);
   waitingCount -= list.length;
-  if (api) for (const { span, runtime } of list) make(api, span, runtime, span.parentSpanId);
+  if (api) for (const { span } of list) make(api, span, span.parentSpanId);
 }
 
-function make(api: OtelApi, report: RelayedSpan, runtime: string, parentSpanId: string): void {
-  const span = startTaskSpan(api, report.name, runtime, parentContext(api, report.traceId, parentSpanId, true), report.submittedMs);
+function make(api: OtelApi, report: RelayedSpan, parentSpanId: string): void {
+  const span = startTaskSpan(api, report.name, report.runtime, parentContext(api, report.traceId, parentSpanId, true), report.submittedMs);
   describeRun(span, report);
   endTaskSpan(span, report.outcome, report.error, report.settledMs);
   const { spanId } = span.spanContext();
@@ -120,5 +127,5 @@ function make(api: OtelApi, report: RelayedSpan, runtime: string, parentSpanId: 
   if (!children) return;
   waiting.delete(report.gid);
   waitingCount -= children.length;
-  for (const child of children) make(api, child.span, child.runtime, spanId);
+  for (const child of children) make(api, child.span, spanId);
 }

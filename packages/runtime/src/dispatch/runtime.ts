@@ -12,7 +12,7 @@ import {
   ClaimTables, type CompletionWriter, connect, type Connection, createSpillTables, Encoder, gidCounter, GidSource, Header,
   InvalidArgumentError, type Layout, markAborted, ParcelStore, planLayout, reportPanic, reportUnobserved, type Result,
   routineLogger, RunState, RuntimeClosedError, setLogger, openRuntime, BlockedBoard, WorkerWord, WorkerStartError, type SubmitOptions, type Task, type TaskFn, type TaskHandle,
-  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget, reporterId,
+  waitAsync, wakeAll, waitGroup, type WaitGroup, got, clearDelay, delay, type Delay, SpinBudget, reporterId, relayingSpans,
   type AfterRoutine, type BeforeRoutine, checkHandler, type ErrorHandler, type PanicHandler,
 } from '@routine/core';
 import { availableParallelism } from 'node:os';
@@ -109,6 +109,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** close({ graceMs })'s timer, and whether pending tasks were cut off (by it or terminate()). */
   #grace: Delay | undefined;
   #cut = false;
+  /** Resolves when tasks are cut off: the workers still finishing nested tasks are then ended too. */
+  #onCut!: () => void;
+  readonly #cutSignal = new Promise<void>((resolve) => (this.#onCut = resolve));
   #logger: Logger | undefined;
   readonly #logs = new WorkerLogs(() => this.#log());
   readonly #observers = new TaskObservers();
@@ -445,7 +448,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #submitNow<R>(fn: unknown, args: unknown[], options?: SubmitOptions): TaskHandle<R> {
     const { endpoint } = this.#connection;
     const traced = tracingActive();
-    if (makingSpans() !== this.#relayingSpans) this.#relaySpans(makingSpans());
+    // Its workers report their nested tasks while spans are made here, or, for a runtime created
+    // inside a task, while this worker reports its own.
+    const relay = makingSpans() || relayingSpans();
+    if (relay !== this.#relayingSpans) this.#relaySpans(relay);
     const task = traced
       ? (traceTask((traced) => endpoint.submit(fn, args, traced), options, this.name) as TaskHandle<R>)
       : endpoint.submit<R>(fn, args, options);
@@ -550,11 +556,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     } else if (endpoint.pendingCount > 0) {
       await new Promise<void>((resolve) => (this.#drained = resolve));
     }
-    clearDelay(this.#grace);
     Atomics.store(views.i32, Header.STATE, RunState.stopped);
     // Wake every parked worker so it sees the stop state.
     wakeAll(submissions.dataBell);
-    await (this.#cut ? this.#pool.terminate() : this.#pool.stop());
+    // The grace covers the nested tasks the workers still finish, too.
+    await (this.#cut ? this.#pool.terminate() : this.#pool.stop(this.#cutSignal));
+    clearDelay(this.#grace);
     this.#recovery.discardQueued();
     this.#release();
     this.#logs.closeAll();
@@ -567,6 +574,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Fails every pending task with RuntimeClosedError; the workers, whatever they run, are then terminated. */
   #cutOff(reason: string): void {
     this.#cut = true;
+    this.#onCut();
     this.#connection.endpoint.abandonAll(new RuntimeClosedError(reason));
     this.#drained?.();
   }

@@ -94,7 +94,7 @@ export function traceTask(submit: (traced: SubmitOptions) => TaskHandle<unknown>
   } else if (parentTrace?.sampled !== false && relayingSpans()) {
     const parentReporter = lineage ? parentReporterOf(lineage) : parentSpanReporter();
     task = submit({ ...options, timed: true, relayedSpan: true });
-    finish = (task) => relay(task, parentTrace, parentReporter, name, submittedMs);
+    finish = (task) => relay(task, runtime, parentTrace, parentReporter, name, submittedMs);
   } else {
     task = submit({ ...options, timed: true });
     finish = () => {};
@@ -113,12 +113,13 @@ function runOf(task: TaskHandle<unknown>, name: string | undefined, submittedMs:
 }
 
 /** Reports a settled nested task to the main thread, which makes its span. */
-function relay(task: TaskHandle<unknown>, parentTrace: Trace | undefined, parentReporter: number, name: string | undefined, submittedMs: number): void {
+function relay(task: TaskHandle<unknown>, runtime: string, parentTrace: Trace | undefined, parentReporter: number, name: string | undefined, submittedMs: number): void {
   const result = task.peek()!;
   const trace = task.trace ?? parentTrace;
   if (!trace) return; // a task in a worker always has a trace: its parent's
   relaySpan({
     ...runOf(task, name, submittedMs),
+    runtime,
     parentReporter,
     traceId: trace.id,
     parentSpanId: trace.spanId,

@@ -9,7 +9,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  InvalidArgumentError, type ProgressMessage, type Layout, type LogLevel, type ParcelStore, type RelayedSpan, Safety, serveControl, type WorkerBoot, WORKER_READY, WorkerWord,
+  InvalidArgumentError, type ProgressMessage, type Layout, type LogLevel, type ParcelStore, type RelayedSpan, Safety, serveControl, type WorkerBoot, WORKER_LEFT, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 import type { WorkerLogs } from './worker-logs.js';
@@ -63,6 +63,8 @@ export type Restart = { attempt: number; delayMs: number } | 'given-up';
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #workers: (Worker | undefined)[] = [];
+  /** Workers the pool terminated on purpose while stopping: their exit is no death. */
+  readonly #ended = new WeakSet<Worker>();
   /** Each worker's parcel port, this side: what the main thread sends on to a worker goes there. */
   readonly #parcelPorts: (MessagePort | undefined)[] = [];
   readonly #i32: Int32Array;
@@ -138,21 +140,20 @@ export class WorkerPool {
   }
 
   /**
-   * Waits for the workers to leave their loops (the caller set the stop state), ending any that
-   * have not within `graceMs`. Holds the process open meanwhile: whoever awaits close() expects
-   * to get control back.
+   * Waits for the workers to leave their loops (the caller set the stop state), which each does
+   * once it holds no task: the nested tasks a task started and did not wait for finish too, as the
+   * tasks of the main thread did. Ends them all at once when `cut` resolves (close's graceMs, or
+   * terminate()), and a worker still booting at once, since it holds no task. Holds the process
+   * open meanwhile: whoever awaits close() expects to get control back.
    */
-  async stop(graceMs = 2000): Promise<void> {
+  async stop(cut: Promise<unknown>): Promise<void> {
     this.#stopRestarts();
     await Promise.all(
-      this.#workers.map(async (worker) => {
+      this.#workers.map(async (worker, index) => {
         if (!worker) return;
         worker.ref();
         const exited = new Promise((resolve) => worker.once('exit', resolve));
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-        if ((await Promise.race([exited.then(() => 'exited'), grace])) !== 'exited') await worker.terminate();
-        clearTimeout(timer);
+        if (!this.#started[index] || (await Promise.race([exited.then(() => 'exited'), cut])) !== 'exited') await this.#end(worker);
       }),
     );
   }
@@ -187,7 +188,12 @@ export class WorkerPool {
 
   async terminate(): Promise<void> {
     this.#stopRestarts();
-    await Promise.all(this.#workers.map((worker) => worker?.terminate()));
+    await Promise.all(this.#workers.map((worker) => worker && this.#end(worker)));
+  }
+
+  #end(worker: Worker): Promise<number> {
+    this.#ended.add(worker);
+    return worker.terminate();
   }
 
   #stopRestarts(): void {
@@ -247,7 +253,9 @@ export class WorkerPool {
     let alive = true;
     serveControl(control.port1, parcelChannel.port1, { store: parcels, alive: () => alive, watchDeadline: this.#options.onWatchDeadline, abort: this.#options.onAbort, progress: (gid, ticket, reply, value) => this.#progress(gid, ticket, reply, value), spans: this.#options.onSpans });
     this.#parcelPorts[index] = parcelChannel.port1;
+    let left = false;
     worker.on('message', (message) => {
+      if (message === WORKER_LEFT) left = true;
       if (message !== WORKER_READY || this.#workers[index] !== worker) return;
       this.#started[index] = true;
       this.#failedStarts[index] = 0;
@@ -270,7 +278,11 @@ export class WorkerPool {
       if (this.#workers[index] !== worker) return;
       this.#workers[index] = undefined;
       this.#options.logs.close(index);
-      if (!this.#stopping) this.#options.onDeath(index, fatal, exitCode, this.#started[index]);
+      // While stopping, a worker that left its loop, or that the stop ended itself, is no death;
+      // one that died otherwise (a task stopped at its deadline, a crash) is recovered as ever, so
+      // what it held settles and the workers waiting on those tasks can leave too.
+      if (this.#stopping && (left || this.#ended.has(worker))) return;
+      this.#options.onDeath(index, fatal, exitCode, this.#started[index]);
     });
     this.#workers[index] = worker;
   }
