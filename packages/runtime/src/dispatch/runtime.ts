@@ -517,8 +517,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /**
-   * Stops accepting tasks, waits for every pending one to settle, then stops the workers. With
-   * `graceMs`, tasks still pending after it are cut off as by terminate().
+   * Stops accepting tasks, waits for every pending one to settle, then stops the workers, each once
+   * the tasks it holds have settled (nested tasks a task started and did not wait for among them).
+   * With `graceMs`, whatever is still pending or running after it is cut off as by terminate().
    */
   close(options: CloseOptions = {}): Promise<void> {
     const graceMs = checkGrace(options);
