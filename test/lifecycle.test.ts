@@ -82,6 +82,15 @@ describe('lifecycle', () => {
     await runtime.close();
     expect(Atomics.load(done, 0)).toBe(20);
     expect(Date.now() - closing).toBeLessThan(20_000);
+    // Closed while the other workers' 'ready' messages still wait on this thread (it is busy),
+    // though those workers already took some of the nested tasks: none is ended as if booting.
+    const busy = createRuntime({ workers: 4 });
+    const taken = new Int32Array(new SharedArrayBuffer(4));
+    expect(await busy.go(nested.fireAndForget, taken, 40, 30)).toBe(40);
+    for (const until = Date.now() + 1500; Date.now() < until; );
+    const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('close() did not resolve')), 20_000).unref());
+    await Promise.race([busy.close(), bound]);
+    expect(Atomics.load(taken, 0)).toBe(40);
     // One that would run far longer than the grace is cut off with the rest.
     const bounded = createRuntime({ workers: 2 });
     const late = new Int32Array(new SharedArrayBuffer(4));

@@ -20,7 +20,7 @@ export { type Claim, ClaimTables, createSpillTables, holds, type OwnEntry, OwnCl
 export { CodeKind, type CodeTable } from './memory/code-table.js';
 export { type Bell, waitAsync, waitSync, wakeAll, watch } from './memory/doorbell.js';
 export { GidSource, adoptGidCounter, gidCounter, MAX_NODE, useNodeGids } from './memory/gid.js';
-export { Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
+export { BootState, Header, type Layout, type LayoutOptions, planLayout, ringBytes, RunState, WorkerWord } from './memory/layout.js';
 export {
   arenaBlockOf, ClaimState, claimInto, claimStateOf, codeIdOf, copySubmission, deadlineOf, gidOf, inlineAt, isAborted, isStopped,
   markAborted, markStopped, nameIdOf, Outcome, parentGidOf, Placement, placementOf, recordOf, replyGenerationOf, replyOf,

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   adoptGidCounter, connect, GidSource, logTo, routineLogger, ControlClient, SafePoint, setWorkerEndpoint,
-  reportUnobserved, WORKER_LEFT, WORKER_READY, WorkerWord, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard, setSpanSink,
+  reportUnobserved, WORKER_LEFT, WORKER_READY, WorkerWord, BootState, type WorkerBoot, setProgressSink, watchRunState, Header, BlockedBoard, setSpanSink,
 } from '@routine/core';
 import { TaskTimer } from '@routine/stats';
 import { Executor } from './executor.js';
@@ -39,6 +39,10 @@ control.receiveProgress((gid, ticket, value) => connection.endpoint.deliverProgr
 setSpanSink((spans) => control.spans(spans), new Int32Array(boot.buffer));
 watchRunState(new Int32Array(boot.buffer), Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
 if (boot.setup) await import(boot.setup);
+// The runtime may have stopped while this worker booted, and ended it: then it takes nothing.
+if (Atomics.compareExchange(new Int32Array(boot.buffer), block / 4 + WorkerWord.BOOT, BootState.booting, BootState.claiming) !== BootState.booting) {
+  process.exit(0);
+}
 parentPort!.postMessage(WORKER_READY);
 
 const ownInbox = connection.inboxes[thread];

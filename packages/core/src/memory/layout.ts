@@ -81,7 +81,14 @@ export const RING_HEADER_BYTES = 6 * LINE_BYTES;
  * BLOCKED, on the worker's IDLE line (only the worker writes either), starts the record of what
  * its latest blocked channel or lock operation waits on, for dump() (sync/blocked-board.ts).
  */
-export const WorkerWord = { GENERATION: 0, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS, BLOCKED: 3 * LINE_INTS + 2 } as const;
+/**
+ * Int32 index, within a worker's control block, of each of its words. BOOT (on GENERATION's line,
+ * both written once per life) settles a race at stop: a worker swaps it from BootState.booting to
+ * `claiming` before it takes its first task, the main thread from `booting` to `ended` before it
+ * ends a worker that has not; whoever swaps first decides.
+ */
+export const WorkerWord = { GENERATION: 0, BOOT: 1, SAFETY: LINE_INTS, SIGNALS: 2 * LINE_INTS, IDLE: 3 * LINE_INTS, BLOCKED: 3 * LINE_INTS + 2 } as const;
+export const BootState = { booting: 0, claiming: 1, ended: 2 } as const;
 export const WORKER_CONTROL_BYTES = 4 * LINE_BYTES;
 
 export interface LayoutOptions {

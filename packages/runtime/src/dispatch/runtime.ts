@@ -706,7 +706,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       reportPanic(this.#log(), handled, error ?? exitCode, panics, () => [
         { err: error, worker: index, exitCode, gids: panics },
         `routine: worker ${index} ${stoppedGid === undefined ? 'died' : `was stopped to end task ${stoppedGid}`}` +
-          `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}; starting a replacement`,
+          `${panics.length > 0 ? `, failing ${panics.length} task(s) running on it` : ''}` +
+          `${this.#pool.stopping ? ' as the runtime closed' : '; starting a replacement'}`,
       ], this.#ownPanicHandler());
     }
     this.#pool.replace(index);

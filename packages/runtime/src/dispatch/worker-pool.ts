@@ -9,7 +9,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type SHARE_ENV, Worker } from 'node:worker_threads';
 import {
-  InvalidArgumentError, type ProgressMessage, type Layout, type LogLevel, type ParcelStore, type RelayedSpan, Safety, serveControl, type WorkerBoot, WORKER_LEFT, WORKER_READY, WorkerWord,
+  BootState, InvalidArgumentError, type ProgressMessage, type Layout, type LogLevel, type ParcelStore, type RelayedSpan, Safety, serveControl, type WorkerBoot, WORKER_LEFT, WORKER_READY, WorkerWord,
 } from '@routine/core';
 import { withoutRefused, workerExecArgv } from './worker-flags.js';
 import type { WorkerLogs } from './worker-logs.js';
@@ -95,6 +95,11 @@ export class WorkerPool {
   }
 
   /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
+  /** stop() or terminate() began: no worker is replaced any more. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   get broken(): boolean {
     return this.#givenUp >= this.#live;
   }
@@ -153,7 +158,14 @@ export class WorkerPool {
         if (!worker) return;
         worker.ref();
         const exited = new Promise((resolve) => worker.once('exit', resolve));
-        if (!this.#started[index] || (await Promise.race([exited.then(() => 'exited'), cut])) !== 'exited') await this.#end(worker);
+        // One still booting holds nothing and may never finish (a workerSetup that hangs): ended
+        // at once, unless it has begun to take tasks, whatever the 'ready' message says yet.
+        const boot = this.#options.layout.workerBlocks[index] / 4 + WorkerWord.BOOT;
+        if (Atomics.compareExchange(this.#i32, boot, BootState.booting, BootState.ended) === BootState.booting) {
+          await this.#end(worker);
+          return;
+        }
+        if ((await Promise.race([exited.then(() => 'exited'), cut])) !== 'exited') await this.#end(worker);
       }),
     );
   }
@@ -220,6 +232,7 @@ export class WorkerPool {
 
   #start(index: number, creating: boolean): void {
     const { layout, buffer, parcels } = this.#options;
+    Atomics.store(this.#i32, layout.workerBlocks[index] / 4 + WorkerWord.BOOT, BootState.booting);
     const control = new MessageChannel();
     const parcelChannel = new MessageChannel();
     const boot: WorkerBoot = {
