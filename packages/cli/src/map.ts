@@ -152,7 +152,6 @@ export async function runMap(args: MapArgs): Promise<number> {
         inFlight++;
         const done = (outcome: Attempted): void => {
           inFlight--;
-          if (partial.has(entry)) partial.set(entry, 1);
           settle(entry, outcome);
         };
         const reported = (value: unknown): void => {

@@ -47,7 +47,7 @@ export { envLogLevel, LOG_LEVELS, type LogLevel, logTo, routineLogger, setLogger
 export { type TaskFn, type TaskModule, moduleExportOf, moduleUrlOf, tasks } from './task/task-ref.js';
 export { fromHex, type Trace, readTrace, traceIdOfTask, writeRootTrace } from './task/trace-id.js';
 export { withTrace } from './task/trace.js';
-export { flushSpans, parentReporterOf, type RelayedSpan, relayingSpans, relaySpan, reporterId, OWNER_REPORTER, setParentReporter, setSpanSink } from './task/span-relay.js';
+export { flushSpans, parentReporterOf, type RelayedSpan, relayingSpans, relaySpan, reporterId, OWNER_REPORTER, setParentReporter, setSpanSink, type TaskRun } from './task/span-relay.js';
 export { type OtelApi, type OtelSpan, otelApi, type SpanContext } from './task/otel.js';
 export { lazyRequire } from './lazy-require.js';
 export { type UnobservedReport, UnobservedReporter } from './endpoint/unobserved.js';

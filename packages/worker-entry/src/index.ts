@@ -18,7 +18,8 @@ adoptGidCounter(boot.gidCounter);
 const thread = 1 + boot.index;
 const control = new ControlClient(boot.control, boot.parcels);
 const block = boot.layout.workerBlocks[boot.index];
-const safePoint = new SafePoint(new Int32Array(boot.buffer), block / 4 + WorkerWord.SAFETY);
+const words = new Int32Array(boot.buffer);
+const safePoint = new SafePoint(words, block / 4 + WorkerWord.SAFETY);
 const connection = connect({
   buffer: boot.buffer,
   layout: boot.layout,
@@ -36,11 +37,11 @@ const connection = connect({
 setWorkerEndpoint(connection.endpoint, boot.runtime);
 setProgressSink((gid, ticket, reply, value) => control.progress(gid, ticket, reply, value));
 control.receiveProgress((gid, ticket, value) => connection.endpoint.deliverProgress(ticket, gid, value));
-setSpanSink((spans) => control.spans(spans), new Int32Array(boot.buffer));
-watchRunState(new Int32Array(boot.buffer), Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
+setSpanSink((spans) => control.spans(spans), words);
+watchRunState(words, Header.STATE, new BlockedBoard(boot.buffer, block / 4 + WorkerWord.BLOCKED));
 if (boot.setup) await import(boot.setup);
 // The runtime may have stopped while this worker booted, and ended it: then it takes nothing.
-if (Atomics.compareExchange(new Int32Array(boot.buffer), block / 4 + WorkerWord.BOOT, BootState.booting, BootState.claiming) !== BootState.booting) {
+if (Atomics.compareExchange(words, block / 4 + WorkerWord.BOOT, BootState.booting, BootState.claiming) !== BootState.booting) {
   process.exit(0);
 }
 parentPort!.postMessage(WORKER_READY);

@@ -8,12 +8,22 @@
  */
 import { Header } from '../memory/layout.js';
 
-/** What a worker reports of one nested task it traced. Times are monotonicMs() (@routine/stats). */
-export interface RelayedSpan {
+/** A task as its span describes it. Times are monotonicMs() (@routine/stats). */
+export interface TaskRun {
   gid: number;
+  parentGid: number;
+  name: string | undefined;
+  /** The worker that ran it, -1 when it never started; then ranFrom and ranTo mean nothing. */
+  worker: number;
+  submittedMs: number;
+  ranFrom: number;
+  ranTo: number;
+}
+
+/** What a worker reports of one nested task it traced. */
+export interface RelayedSpan extends TaskRun {
   /** The runtime that ran it (one created inside a task reports through the worker it lives on). */
   runtime: string;
-  parentGid: number;
   /**
    * The worker that reports the parent task's span (a reporterId), when that task was started in
    * a worker too (its span is made from its own report); -1 otherwise.
@@ -22,12 +32,6 @@ export interface RelayedSpan {
   traceId: string;
   /** The nearest span made on the main thread: the parent when parentReporter is -1, else the fallback. */
   parentSpanId: string;
-  name: string | undefined;
-  /** The worker that ran it; -1 when it never started. */
-  worker: number;
-  submittedMs: number;
-  ranFrom: number;
-  ranTo: number;
   settledMs: number;
   outcome: string;
   error?: { name: string; message: string; stack?: string };

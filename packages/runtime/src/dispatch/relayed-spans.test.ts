@@ -49,7 +49,7 @@ function deliver(reports: RelayedSpan[], order: number[], cuts: number[]): void 
   const bounds = [...new Set(cuts.map((cut) => cut % (order.length + 1)))].sort((a, b) => a - b);
   let from = 0;
   for (const to of [...bounds, order.length]) {
-    makeRelayedSpans(order.slice(from, to).map((i) => reports[i]), 'rt');
+    makeRelayedSpans(order.slice(from, to).map((i) => reports[i]));
     from = Math.max(from, to);
   }
 }
@@ -114,10 +114,10 @@ describe('relayed spans', () => {
   it("makes at once a report naming a dead worker's task, though it comes after the death", () => {
     const base = (nextGid += 100);
     giveUpWaitingSpans('rt', 7);
-    makeRelayedSpans([report(base, { gid: base - 1, reporter: 7 })], 'rt');
+    makeRelayedSpans([report(base, { gid: base - 1, reporter: 7 })]);
     expect(made().get(base)?.parentSpanContext?.spanId).toBe(TOP);
     // The worker's replacement is another life: a report naming it waits for its parent's.
-    makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 7 + 1024 })], 'rt');
+    makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 7 + 1024 })]);
     expect(made().has(base + 1)).toBe(false);
     giveUpWaitingSpans('rt');
     expect(made().has(base + 1)).toBe(true);
@@ -127,12 +127,12 @@ describe('relayed spans', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
       const base = (nextGid += 100);
-      makeRelayedSpans([report(base, { gid: base - 1, reporter: 0 })], 'rt');
+      makeRelayedSpans([report(base, { gid: base - 1, reporter: 0 })]);
       vi.advanceTimersByTime(9 * 60_000);
-      makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 0 })], 'rt');
+      makeRelayedSpans([report(base + 1, { gid: base - 2, reporter: 0 })]);
       expect(made().size).toBe(0);
       vi.advanceTimersByTime(2 * 60_000);
-      makeRelayedSpans([], 'rt');
+      makeRelayedSpans([]);
       expect([...made().keys()]).toEqual([base]);
       giveUpWaitingSpans('rt');
     } finally {
@@ -143,7 +143,7 @@ describe('relayed spans', () => {
   it('holds at most 10,000 waiting reports, and makes the oldest when more come; close gives up the rest', () => {
     const base = (nextGid += 20_000);
     const waiting = Array.from({ length: 10_001 }, (_, i) => report(base + i, { gid: base + 10_001 + i, reporter: 0 }));
-    makeRelayedSpans(waiting, 'rt');
+    makeRelayedSpans(waiting);
     expect(exporter.getFinishedSpans().map((span) => span.attributes['routine.gid'])).toEqual([base]);
     giveUpWaitingSpans('other-runtime');
     expect(exporter.getFinishedSpans()).toHaveLength(1);

@@ -29,7 +29,6 @@ const MAX_DEAD = 1024;
 
 interface Waiting {
   span: RelayedSpan;
-  runtime: string;
   /** performance.now() when it began to wait. */
   since: number;
 }
@@ -43,10 +42,10 @@ const made = new Map<number, string>();
 const dead = new Map<string, Set<number>>();
 
 /**
- * A worker of runtime `runtime` reported these nested tasks. On a thread that makes no spans but
- * relays its own (a runtime created inside a task), they go on to its main thread.
+ * A worker reported these nested tasks. On a thread that makes no spans but relays its own (a
+ * runtime created inside a task), they go on to its main thread.
  */
-export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string): void {
+export function makeRelayedSpans(spans: readonly RelayedSpan[]): void {
   const api = makingSpans() ? otelApi() : null;
   if (!api && relayingSpans()) {
     for (const span of spans) relaySpan(span);
@@ -66,8 +65,8 @@ export function makeRelayedSpans(spans: readonly RelayedSpan[], runtime: string)
     }
     const parent = made.get(span.parentGid);
     if (parent) make(api, span, parent);
-    else if (dead.get(runtime)?.has(span.parentReporter)) make(api, span, span.parentSpanId);
-    else wait(api, { span, runtime, since: now });
+    else if (dead.get(span.runtime)?.has(span.parentReporter)) make(api, span, span.parentSpanId);
+    else wait(api, { span, since: now });
   }
   giveUpOlderThan(api, now - WAIT_MS);
 }
@@ -90,7 +89,7 @@ export function giveUpWaitingSpans(runtime: string, reporter?: number): void {
   const api = otelApi();
   for (const [parentGid, list] of [...waiting]) {
     const { span } = list[0]; // its siblings wait for the same parent, reported by the same worker
-    if (list[0].runtime === runtime && (reporter === undefined || span.parentReporter === reporter)) giveUp(api, parentGid);
+    if (span.runtime === runtime && (reporter === undefined || span.parentReporter === reporter)) giveUp(api, parentGid);
   }
 }
 

@@ -181,7 +181,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       onAbort: (gid) => this.#abort(gid),
       onCreate: (index, threadId) => this.emit('workerCreate', index, threadId),
       onExit: (index, exitCode, threadId) => this.emit('workerExit', index, exitCode, threadId),
-      onSpans: (spans) => makeRelayedSpans(spans, this.name),
+      onSpans: makeRelayedSpans,
       onProgress: (gid, ticket, value) => this.#connection.endpoint.deliverProgress(ticket, gid, value),
     });
     this.#stopper = new TaskStopper({

@@ -9,7 +9,7 @@
  * error status. The span itself runs from the task's acceptance to its settling.
  */
 import { monotonicMs } from '@routine/stats';
-import type { OtelApi, OtelSpan } from '@routine/core';
+import type { OtelApi, OtelSpan, TaskRun } from '@routine/core';
 
 export const TRACER_NAME = '@routine/runtime';
 const SPAN_KIND_INTERNAL = 0;
@@ -23,17 +23,6 @@ export function startTaskSpan(api: OtelApi, name: string | undefined, runtime: s
 /** The context a span is made in whose parent is the given span of the given trace. */
 export function parentContext(api: OtelApi, traceId: string, spanId: string, sampled: boolean): unknown {
   return api.trace.setSpanContext(api.context.active(), { traceId, spanId, traceFlags: sampled ? 1 : 0, isRemote: false });
-}
-
-export interface TaskRun {
-  gid: number;
-  parentGid: number;
-  name: string | undefined;
-  /** The worker that ran it, -1 when it never started; then ranFrom and ranTo mean nothing. */
-  worker: number;
-  submittedMs: number;
-  ranFrom: number;
-  ranTo: number;
 }
 
 /** Sets what the span says of the task and of where and when it ran. */

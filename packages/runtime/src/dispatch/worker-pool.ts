@@ -94,12 +94,12 @@ export class WorkerPool {
     }
   }
 
-  /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
   /** stop() or terminate() began: no worker is replaced any more. */
   get stopping(): boolean {
     return this.#stopping;
   }
 
+  /** Every slot has failed to start START_ATTEMPTS times in a row: no worker will take a task. */
   get broken(): boolean {
     return this.#givenUp >= this.#live;
   }
